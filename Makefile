@@ -1,0 +1,41 @@
+# make demo: set up and run ciopt on the bundled example, offline.  make test: every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO := build/demo
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(BIN)/python examples/make_example_repo.py $(DEMO)/textkit
+	cd $(DEMO)/textkit && ../../../$(BIN)/ciopt run \
+		--request-file ../../../examples/requests/textkit-dedupe.txt \
+		--model scripted:../../../examples/scripted/textkit-dedupe.jsonl \
+		--python ../../../$(BIN)/python \
+		--out ../ciopt-out
+	@echo
+	@echo "Result: $(DEMO)/ciopt-out/ (verdict.json, report.md, patch.diff, trace.jsonl, bench/)"
+	@echo "The optimized commit is on branch ciopt/tokens-dedupe in $(DEMO)/textkit."
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests examples/make_example_repo.py
+	$(BIN)/ruff format --check src tests examples/make_example_repo.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) build .mypy_cache .ruff_cache ciopt-out

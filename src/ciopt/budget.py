@@ -1,0 +1,56 @@
+"""One ledger of limits, charged where each resource is spent."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ciopt.config import Limits
+from ciopt.errors import BudgetExhausted
+
+__all__ = ["Ledger"]
+
+COUNTERS = ("llm_calls", "input_tokens", "output_tokens", "cost_usd", "candidates", "bench_seconds")
+
+
+class Ledger:
+    """What has been spent against ``limits``. ``ensure`` before spending, ``charge`` after."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._start = clock()
+        self.spent: dict[str, float] = dict.fromkeys(COUNTERS, 0.0)
+
+    def wall_seconds(self) -> float:
+        return self._clock() - self._start
+
+    def charge(self, **amounts: float) -> None:
+        for name, amount in amounts.items():
+            if name not in self.spent:
+                raise KeyError(f"unknown budget counter {name!r}")
+            self.spent[name] += amount
+
+    def ensure(self, *names: str, need: float = 1.0) -> None:
+        """Raise ``BudgetExhausted`` unless ``need`` more of each named counter is available.
+
+        Wall time is always checked. Token and cost counters are checked for headroom (any left),
+        since a call's exact cost is only known once it has been made.
+        """
+        allowed = self.limits.model_dump()
+        if self.wall_seconds() >= allowed["wall_seconds"]:
+            raise BudgetExhausted("wall_seconds", round(self.wall_seconds(), 1), allowed["wall_seconds"])
+        for name in names:
+            step = need if name in ("llm_calls", "candidates") else 0.0
+            if self.spent[name] + step > allowed[name] or self.spent[name] >= allowed[name] > 0:
+                raise BudgetExhausted(name, self.spent[name], allowed[name])
+
+    def remaining(self, name: str) -> float:
+        return float(self.limits.model_dump()[name]) - (
+            self.wall_seconds() if name == "wall_seconds" else self.spent[name]
+        )
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        spent = {k: round(v, 6) for k, v in self.spent.items()}
+        spent["wall_seconds"] = round(self.wall_seconds(), 3)
+        return {"limits": self.limits.model_dump(), "spent": spent}

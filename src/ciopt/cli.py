@@ -1,0 +1,44 @@
+"""The ``ciopt`` command: the one place errors become messages and exit codes.
+
+Exit codes: 0 a result (whatever the verdict), 1 an error the user can fix, 3 a bug in ciopt,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from ciopt import __version__
+from ciopt.commands import run as run_cmd
+from ciopt.errors import CioptError
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ciopt", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ciopt {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_cmd.add_parser(sub)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return run_cmd.run(args)
+        parser.error(f"unknown command {args.command}")
+    except CioptError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        traceback.print_exc()
+        print(
+            f"error: ciopt {__version__} hit a bug (above); please report it with trace.jsonl",
+            file=sys.stderr,
+        )
+        return 3
+    return 0

@@ -1,0 +1,124 @@
+"""The client's interpreter: runs the client's pytest in a worktree, through an executor.
+
+ciopt never installs anything into the client's environment. Its stdlib-only helpers
+(``ciopt/inject``) reach the client's interpreter through ``PYTHONPATH`` and ``-p``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ciopt.errors import EnvironmentProblem
+from ciopt.executors import Executor, scrubbed_env
+from ciopt.proc import Completed
+
+__all__ = ["INJECT_DIR", "Client", "ProbeReport", "find_python"]
+
+INJECT_DIR = Path(__file__).parent / "inject"
+PYTEST_BASE = ("-m", "pytest", "-p", "no:cacheprovider", "-p", "ciopt_probe", "-q", "-rN")
+
+
+class ProbeReport(BaseModel):
+    """What ``ciopt_probe`` saw inside one pytest session."""
+
+    exitstatus: int
+    tests: dict[str, str] = {}
+    modules: dict[str, dict[str, str | None]] = {}
+    python: str = ""
+    version: str = ""
+
+
+def find_python(repo: Path, configured: str | None) -> str:
+    """``--python``, else the project's ``.venv`` interpreter, else ``python3`` on PATH."""
+    if configured:
+        found = shutil.which(configured) or (configured if Path(configured).is_file() else None)
+        if not found:
+            raise EnvironmentProblem(f"--python {configured} does not exist; pass an interpreter")
+        return os.path.abspath(found)
+    venv = repo / ".venv" / "bin" / "python"
+    if venv.is_file():
+        return str(venv)
+    found = shutil.which("python3")
+    if not found:
+        raise EnvironmentProblem("no python3 on PATH; pass --python /path/to/python")
+    return found
+
+
+class Client:
+    """Runs pytest with the client's ``python`` in a worktree, with a scrubbed environment."""
+
+    def __init__(
+        self,
+        python: str,
+        executor: Executor,
+        *,
+        environ: Mapping[str, str],
+        pass_env: Sequence[str] = (),
+        import_roots: Sequence[str] = ("",),
+        modules: Sequence[str] = (),
+    ) -> None:
+        self.python = python
+        self.executor = executor
+        self._environ = dict(environ)
+        self._pass_env = tuple(pass_env)
+        self.import_roots = tuple(dict.fromkeys(import_roots))
+        self.modules = tuple(modules)
+
+    def env(self, root: Path, **extra: str) -> dict[str, str]:
+        paths = [str(root / r) if r else str(root) for r in self.import_roots]
+        paths += [str(root), str(INJECT_DIR)]
+        return scrubbed_env(
+            self._environ,
+            self._pass_env,
+            PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)),
+            PYTHONDONTWRITEBYTECODE="1",
+            PYTHONNOUSERSITE="1",
+            CIOPT_PROBE_MODULES=",".join(self.modules),
+            **extra,
+        )
+
+    def run(self, root: Path, args: Sequence[str], *, timeout: float, **env: str) -> Completed:
+        return self.executor.run(
+            root, [self.python, *args], env=self.env(root, **env), timeout=timeout
+        )
+
+    def check_tools(self, root: Path) -> None:
+        done = self.run(root, ["-c", "import pytest, pytest_benchmark"], timeout=120)
+        if not done.ok:
+            raise EnvironmentProblem(
+                f"{self.python} cannot import pytest and pytest-benchmark; install them in the "
+                "project's environment (pip install pytest pytest-benchmark) or pass --python"
+            )
+
+    def pytest(
+        self, root: Path, args: Sequence[str], *, probe_out: Path, timeout: float, **env: str
+    ) -> tuple[Completed, ProbeReport]:
+        probe_out.unlink(missing_ok=True)
+        done = self.run(
+            root, [*PYTEST_BASE, *args], timeout=timeout, CIOPT_PROBE_OUT=str(probe_out), **env
+        )
+        if probe_out.is_file():
+            report = ProbeReport.model_validate(json.loads(probe_out.read_text()))
+        else:
+            report = ProbeReport(exitstatus=done.returncode)
+        self.check_imports(root, report)
+        return done, report
+
+    def check_imports(self, root: Path, report: ProbeReport) -> None:
+        """Fail when a target module was imported from somewhere other than this worktree."""
+        for name, seen in report.modules.items():
+            file = seen.get("file")
+            if not file:
+                continue
+            if not Path(file).resolve().is_relative_to(root.resolve()):
+                raise EnvironmentProblem(
+                    f"{name} was imported from {file}, not from the worktree {root}: an installed "
+                    f"copy (often an editable install of the checkout) shadows it in "
+                    f"{self.python}; uninstall it there (pip uninstall) or pass another --python"
+                )

@@ -1,0 +1,123 @@
+"""Settings: CLI flags > ``CIOPT_*`` environment > ``.ciopt.toml`` > ``[tool.ciopt]`` > defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    PyprojectTomlConfigSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ciopt.errors import ConfigError
+
+__all__ = ["Limits", "Settings", "load_settings"]
+
+
+class Limits(BaseModel):
+    """Every budget ciopt spends; the run stops cleanly at the first one reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    wall_seconds: float = Field(1800.0, gt=0)
+    llm_calls: int = Field(12, ge=0)
+    input_tokens: int = Field(400_000, ge=0)
+    output_tokens: int = Field(100_000, ge=0)
+    cost_usd: float = Field(5.0, ge=0)
+    candidates: int = Field(4, ge=1)
+    bench_seconds: float = Field(900.0, gt=0)
+
+    def narrowed(self, **asked: float | None) -> tuple[Limits, list[str]]:
+        """These limits lowered to what a request asks; a request never raises a configured one.
+
+        Returns the new limits and a note for each value that was capped.
+        """
+        values = self.model_dump()
+        notes = []
+        for name, value in asked.items():
+            if value is None:
+                continue
+            if value > values[name]:
+                notes.append(f"{name}={value:g} capped at the configured {values[name]:g}")
+                continue
+            values[name] = value
+        return Limits(**values), notes
+
+
+class Settings(BaseSettings):
+    """ciopt's settings. Field names are the keys of ``.ciopt.toml`` and ``[tool.ciopt]``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CIOPT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        pyproject_toml_table_header=("tool", "ciopt"),
+    )
+
+    model: str | None = None
+    api_base: str | None = None
+    llm_timeout: float = Field(120.0, gt=0)
+    python: str | None = None
+    out: Path = Path("ciopt-out")
+    forge: str = "local"
+    executor: str = "local"
+    base: str = "HEAD"
+    tests: str = ""
+    allowed_paths: list[str] = Field(default_factory=list)
+    pass_env: list[str] = Field(default_factory=list)
+    rounds: int = Field(10, ge=3)
+    min_effect: float = Field(0.02, gt=0, lt=1)
+    confidence: float = Field(0.99, gt=0.5, lt=1)
+    bench_max_time: float = Field(0.25, gt=0)
+    bench_min_rounds: int = Field(5, ge=1)
+    test_timeout: float = Field(900.0, gt=0)
+    seed: int = 0
+    content_capture: Literal["full", "hashed", "none"] = "full"
+    limits: Limits = Field(default_factory=Limits)
+
+
+def load_settings(repo: Path | None, **cli: Any) -> Settings:
+    """Settings for ``repo`` with ``cli`` values (``None`` means "not given") on top."""
+    files = _repo_sources(repo)
+    given = {k: v for k, v in cli.items() if v is not None}
+
+    class _ForRepo(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, *(f(settings_cls) for f in files))
+
+    try:
+        bound = _ForRepo(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"setting {where!r}: {first['msg']} (check --flags, CIOPT_* variables, "
+            f".ciopt.toml and [tool.ciopt] in pyproject.toml)"
+        ) from exc
+    return Settings.model_construct(**dict(bound))
+
+
+def _repo_sources(repo: Path | None) -> list[Any]:
+    if repo is None:
+        return []
+    sources: list[Any] = []
+    ciopt_toml = repo / ".ciopt.toml"
+    if ciopt_toml.is_file():
+        sources.append(lambda cls: TomlConfigSettingsSource(cls, toml_file=ciopt_toml))
+    pyproject = repo / "pyproject.toml"
+    if pyproject.is_file():
+        sources.append(lambda cls: PyprojectTomlConfigSettingsSource(cls, toml_file=pyproject))
+    return sources

@@ -1,0 +1,53 @@
+"""The output folder (the CI artifact): verdict.json, report.md, patch.diff, trace.jsonl, bench/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ciopt.trace.redact import Redactor
+from ciopt.verdict import Verdict
+
+__all__ = ["OutputDir"]
+
+ARTIFACTS = ("verdict.json", "report.md", "patch.diff", "trace.jsonl")
+
+
+class OutputDir:
+    """One run's output folder. Opening it clears what an earlier run left there.
+
+    Everything written passes through the redactor.
+    """
+
+    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
+        self.path = path = path.resolve()
+        self.redactor = redactor or Redactor()
+        path.mkdir(parents=True, exist_ok=True)
+        for name in ARTIFACTS:
+            (path / name).unlink(missing_ok=True)
+        shutil.rmtree(path / "bench", ignore_errors=True)
+        shutil.rmtree(path / "work", ignore_errors=True)
+        self.bench = path / "bench"
+        self.work = path / "work"  # probe and profile files; small, kept for debugging
+        self.bench.mkdir()
+        self.work.mkdir()
+
+    @property
+    def trace(self) -> Path:
+        return self.path / "trace.jsonl"
+
+    def write_verdict(self, verdict: Verdict) -> Path:
+        return self._write("verdict.json", verdict.to_json())
+
+    def write_report(self, text: str) -> Path:
+        return self._write("report.md", text)
+
+    def write_patch(self, diff: str) -> Path:
+        return self._write("patch.diff", diff)
+
+    def _write(self, name: str, text: str) -> Path:
+        target = self.path / name
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(self.redactor.text(text), encoding="utf-8")
+        tmp.replace(target)
+        return target

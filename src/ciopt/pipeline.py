@@ -1,0 +1,296 @@
+"""The run (DESIGN §2), as an explicit sequence of steps.
+
+request -> workspace -> baseline -> propose/candidate/verify/measure (iterate) -> publish
+
+Collaborators (git, model, executor, forge, tracer, ledger) are passed in. ``Run.candidates``
+holds every candidate's fate as it is decided, so a run that fails half-way still reports them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from ciopt.agent import Attempt, EditError, HotSpot, Model, ProposeInput, SourceFile, TargetRef
+from ciopt.agent import propose as ask
+from ciopt.budget import Ledger
+from ciopt.candidate import Baseline, Bench, evaluate
+from ciopt.client import INJECT_DIR, Client, find_python
+from ciopt.config import Settings
+from ciopt.errors import BaselineError, BudgetExhausted, RequestError
+from ciopt.executors import Executor
+from ciopt.forges import Forge
+from ciopt.git import Git
+from ciopt.measure import BenchOptions, run_benchmarks
+from ciopt.output import OutputDir
+from ciopt.report import render_report
+from ciopt.request import Request
+from ciopt.target import Target, resolve_target
+from ciopt.trace import Tracer
+from ciopt.verdict import CandidateRecord, Verdict
+from ciopt.verify import run_tests
+from ciopt.workspace import Worktrees
+
+__all__ = ["Run"]
+
+
+class Run:
+    def __init__(
+        self,
+        settings: Settings,
+        request: Request,
+        *,
+        git: Git,
+        model: Model,
+        executor: Executor,
+        forge: Forge,
+        tracer: Tracer,
+        ledger: Ledger,
+        out: OutputDir,
+        environ: Mapping[str, str],
+    ) -> None:
+        self.settings = settings
+        self.request = request
+        self.git = git
+        self.model = model
+        self.executor = executor
+        self.forge = forge
+        self.tracer = tracer
+        self.ledger = ledger
+        self.out = out
+        self.environ = environ
+        self.base_sha: str | None = None
+        self.candidates: list[CandidateRecord] = []
+        self.notes: list[str] = []
+
+    def execute(self) -> Verdict:
+        with Worktrees(self.git) as trees:
+            base, targets, client = self.baseline(trees)
+            allowed = self.settings.allowed_paths or sorted({t.path for t in targets})
+            context = self.context(base, targets, client)
+            bench = Bench(
+                options=self.bench_options(),
+                rounds=self.request.rounds or self.settings.rounds,
+                confidence=self.request.confidence or self.settings.confidence,
+                min_effect=self.request.min_effect or self.settings.min_effect,
+                seed=self.settings.seed,
+                test_timeout=self.settings.test_timeout,
+            )
+            stopped_by = self.iterate(base, context, allowed, trees, client, bench)
+            return self.publish(bench, stopped_by)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def baseline(self, trees: Worktrees) -> tuple[Baseline, list[Target], Client]:
+        with self.tracer.span("workspace") as sp:
+            sha = self.git.resolve(self.settings.base)
+            self.base_sha = sha
+            root = trees.add("base", sha)
+            targets = [resolve_target(root, spec) for spec in self.request.targets]
+            for selector in (*self.request.bench, *self.request.tests):
+                if not (root / selector.split("::")[0]).exists():
+                    raise RequestError(
+                        f"{selector.split('::')[0]} does not exist in the repository; "
+                        "name an existing test file or folder"
+                    )
+            sp.set(base=sha, worktree=str(root), targets=[t.__dict__ for t in targets])
+        python = find_python(self.git.path, self.settings.python)
+        client = Client(
+            python, self.executor, environ=self.environ, pass_env=self.settings.pass_env,
+            import_roots=[t.import_root for t in targets], modules=[t.module for t in targets],
+        )  # fmt: skip
+        selectors = self.request.tests or tuple(self.settings.tests.split())
+        with self.tracer.span("baseline.tests", python=python) as sp:
+            client.check_tools(root)
+            tests = run_tests(
+                client, root, selectors,
+                probe_out=self.out.work / "base.tests.probe.json",
+                timeout=self.settings.test_timeout,
+            )  # fmt: skip
+            sp.set(**tests.summary(), exitstatus=tests.exitstatus)
+            if not tests.ok:
+                shown = ", ".join(tests.failed[:3]) or " ".join(tests.output_tail.splitlines()[-1:])
+                raise BaselineError(
+                    f"the baseline's tests fail at {sha[:12]} ({shown}); fix them, or choose "
+                    "the tests to run with tests=",
+                    reason="baseline_tests_failed",
+                )
+            if not tests.passed:
+                raise BaselineError(
+                    "the baseline runs no test; point tests= at the tests of the target",
+                    reason="baseline_no_tests",
+                )
+        with self.tracer.span("baseline.bench") as sp:
+            run = run_benchmarks(
+                client, root, self.bench_options(), self.out.bench / "baseline.json", hashseed=0
+            )
+            self.ledger.charge(bench_seconds=run.seconds)
+            sp.set(medians=run.medians)
+        return Baseline(sha, root, tests, selectors), targets, client
+
+    def context(self, base: Baseline, targets: list[Target], client: Client) -> ProposeInput:
+        with self.tracer.span("baseline.profile") as sp:
+            profile = self.profile(base, client)
+            sp.set(hot=[h.model_dump() for h in profile[:10]])
+        bench_text = "\n\n".join(
+            (base.root / s.split("::")[0]).read_text()[:6000]
+            for s in dict.fromkeys(self.request.bench)
+            if (base.root / s.split("::")[0]).is_file()
+        )
+        return ProposeInput(
+            targets=[TargetRef(path=t.path, qualname=t.qualname) for t in targets],
+            files=[SourceFile(path=p, text=(base.root / p).read_text())
+                   for p in sorted({t.path for t in targets})],  # fmt: skip
+            benchmark=bench_text,
+            profile=profile,
+        )
+
+    def profile(self, base: Baseline, client: Client) -> list[HotSpot]:
+        """The baseline benchmark's hottest functions; a profile that fails is only noted."""
+        dest = self.out.work / "profile.json"
+        done = client.run(
+            base.root,
+            [str(INJECT_DIR / "ciopt_profile.py"), str(dest), str(base.root), "--",
+             *self.request.bench, "--benchmark-disable", "-q", "-p", "no:cacheprovider"],
+            timeout=self.settings.test_timeout,
+        )  # fmt: skip
+        if not done.ok or not dest.is_file():
+            self.notes.append("the baseline could not be profiled; proposals had no profile")
+            return []
+        return [HotSpot(**row) for row in json.loads(dest.read_text())["functions"]]
+
+    def iterate(
+        self,
+        base: Baseline,
+        context: ProposeInput,
+        allowed: list[str],
+        trees: Worktrees,
+        client: Client,
+        bench: Bench,
+    ) -> str | None:
+        """Propose and evaluate candidates until the candidate budget or another limit ends it.
+
+        Returns the name of the limit that stopped the run early, if one did.
+        """
+        for number in range(1, self.ledger.limits.candidates + 1):
+            try:
+                self.ledger.ensure("candidates", "llm_calls", "cost_usd", "bench_seconds")
+                with self.tracer.span("candidate", candidate=number) as sp:
+                    record = self.candidate(number, base, context, allowed, trees, client, bench)
+                    sp.set(outcome=record.outcome, reason=record.reason, ratio=record.ratio)
+            except BudgetExhausted as exc:
+                self.tracer.event("budget.exhausted", limit=exc.limit, spent=exc.spent,
+                                  allowed=exc.allowed)  # fmt: skip
+                return exc.limit
+            self.candidates.append(record)
+            context.attempts.append(
+                Attempt(id=number, outcome=f"{record.outcome} ({record.reason})",
+                        message=record.message, rationale=record.rationale[:300])  # fmt: skip
+            )
+        return None
+
+    def candidate(
+        self,
+        number: int,
+        base: Baseline,
+        context: ProposeInput,
+        allowed: list[str],
+        trees: Worktrees,
+        client: Client,
+        bench: Bench,
+    ) -> CandidateRecord:
+        self.ledger.charge(candidates=1)
+        with self.tracer.span("propose", candidate=number) as sp:
+            try:
+                _, proposal = ask(
+                    self.model, context, tracer=self.tracer, ledger=self.ledger,
+                    capture=self.settings.content_capture,
+                )  # fmt: skip
+            except EditError as exc:
+                sp.set(decoded=False, error=str(exc))
+                return CandidateRecord(
+                    id=number, outcome="rejected", reason="malformed_response", message=str(exc)
+                )
+            sp.set(decoded=True, edits=len(proposal.edits), rationale=proposal.rationale)
+        return evaluate(
+            number, proposal, base=base, allowed=allowed, git=self.git, trees=trees,
+            client=client, bench=bench, ledger=self.ledger, tracer=self.tracer,
+            out=self.out.path,
+        )  # fmt: skip
+
+    def publish(self, bench: Bench, stopped_by: str | None) -> Verdict:
+        with self.tracer.span("publish") as sp:
+            verdict = self.verdict(bench, stopped_by)
+            winner = next((c for c in self.candidates if c.head == verdict.head), None)
+            if winner is not None and winner.head:
+                self.out.write_patch(winner.diff)
+                branch = f"ciopt/{self.request.branch_slug()}"
+                title = f"perf: {', '.join(t.split('::')[-1] for t in verdict.targets)} " \
+                        f"{1 / verdict.ratio:.3g}x faster" if verdict.ratio else "perf"
+                pub = self.forge.publish(
+                    self.git, branch=branch, head=winner.head, title=title,
+                    body=render_report(verdict.model_copy(update={"branch": branch})),
+                )  # fmt: skip
+                verdict = verdict.model_copy(update={"branch": pub.branch, "pr_url": pub.url})
+                sp.set(branch=pub.branch, url=pub.url, updated=pub.updated)
+            verdict = verdict.model_copy(update={"budget": self.ledger.snapshot()})
+            self.out.write_report(render_report(verdict))
+            self.out.write_verdict(verdict)
+            sp.set(verdict=verdict.verdict, reason=verdict.reason)
+        return verdict
+
+    def verdict(self, bench: Bench, stopped_by: str | None) -> Verdict:
+        common = {
+            "base": self.base_sha, "run_id": self.tracer.run_id, "candidates": self.candidates,
+            "targets": list(self.request.targets), "confidence": bench.confidence,
+            "min_effect": bench.min_effect, "stopped_by": stopped_by, "notes": self.notes,
+            "budget": self.ledger.snapshot(),
+        }  # fmt: skip
+        faster = [c for c in self.candidates if c.outcome == "faster" and c.ratio is not None]
+        measured = [c for c in self.candidates if c.ratio is not None]
+        if faster:
+            best = min(faster, key=lambda c: c.ratio or 1.0)
+            return Verdict(
+                verdict="faster", reason="verified_faster",
+                message=f"candidate {best.id} is faster: {best.message}",
+                head=best.head, benchmarks=best.benchmarks, ratio=best.ratio, ci=best.ci,
+                mde=best.mde, correctness=best.correctness, **common,
+            )  # fmt: skip
+        limit_note = f" (stopped by the {stopped_by} budget)" if stopped_by else ""
+        reason = "budget_exhausted" if stopped_by else None
+        if measured:
+            best = min(measured, key=lambda c: c.ratio or 1.0)
+            return Verdict(
+                verdict=best.outcome, reason=reason or "not_faster",  # type: ignore[arg-type]
+                message=f"no candidate was verified faster; the best, candidate {best.id}, "
+                f"measured {best.message}{limit_note}",
+                benchmarks=best.benchmarks, ratio=best.ratio, ci=best.ci, mde=best.mde, **common,
+            )  # fmt: skip
+        reasons = sorted({c.reason for c in self.candidates})
+        return Verdict(
+            verdict="rejected",
+            reason=reason or (reasons[0] if len(reasons) == 1 else "no_valid_candidate"),
+            message=f"{len(self.candidates)} candidate(s) proposed, none passed verification "
+            f"({', '.join(reasons) or 'none proposed'}){limit_note}",
+            **common,
+        )
+
+    def bench_options(self) -> BenchOptions:
+        return BenchOptions(
+            selectors=self.request.bench,
+            max_time=self.settings.bench_max_time,
+            min_rounds=self.settings.bench_min_rounds,
+            timeout=self.settings.test_timeout,
+        )
+
+    def failed(self, exc: Exception, reason: str) -> Verdict:
+        """The error verdict for a run that could not finish; what it learned is kept."""
+        verdict = Verdict(
+            verdict="error", reason=reason, message=str(exc), base=self.base_sha,
+            run_id=self.tracer.run_id, targets=list(self.request.targets),
+            candidates=self.candidates, notes=self.notes, budget=self.ledger.snapshot(),
+        )  # fmt: skip
+        self.out.write_report(render_report(verdict))
+        self.out.write_verdict(verdict)
+        return verdict

@@ -1,0 +1,112 @@
+"""The run's event stream: spans and events appended to ``trace.jsonl`` and flushed as they happen."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from ciopt.trace.redact import Redactor
+
+__all__ = ["Span", "Tracer"]
+
+SCHEMA = "ciopt.trace/1"
+
+
+class Span:
+    def __init__(self, tracer: Tracer, name: str, span_id: str, parent_id: str | None) -> None:
+        self.tracer = tracer
+        self.name = name
+        self.span_id = span_id
+        self.parent_id = parent_id
+        self.attrs: dict[str, Any] = {}
+
+    def set(self, **attrs: Any) -> None:
+        """Attributes recorded when the span ends."""
+        self.attrs.update(attrs)
+
+
+class Tracer:
+    """Writes one JSON object a line. Everything passes through the redactor first.
+
+    ``budget`` is called after each span to record what has been spent so far.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        redactor: Redactor | None = None,
+        budget: Callable[[], dict[str, Any]] | None = None,
+        run_id: str | None = None,
+        header: dict[str, Any] | None = None,
+    ) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.run_id = run_id or secrets.token_hex(16)
+        self.redactor = redactor or Redactor()
+        self.budget = budget
+        self._stack: list[Span] = []
+        self._seq = 0
+        self._file: IO[str] = path.open("a", encoding="utf-8")
+        self._write({"type": "header", "schema": SCHEMA, **(header or {})})
+
+    @contextmanager
+    def span(self, name: str, **attrs: Any) -> Iterator[Span]:
+        parent = self._stack[-1].span_id if self._stack else None
+        span = Span(self, name, secrets.token_hex(8), parent)
+        start = time.perf_counter()
+        self._write({"type": "span_start", "name": name, "span_id": span.span_id,
+                     "parent_id": parent, "attrs": attrs})  # fmt: skip
+        self._stack.append(span)
+        status, error = "ok", None
+        try:
+            yield span
+        except BaseException as exc:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self._stack.pop()
+            record: dict[str, Any] = {
+                "type": "span_end", "name": name, "span_id": span.span_id, "parent_id": parent,
+                "status": status, "duration_s": round(time.perf_counter() - start, 6),
+                "attrs": span.attrs,
+            }  # fmt: skip
+            if error:
+                record["error"] = error
+            if self.budget is not None:
+                record["budget"] = self.budget()
+            self._write(record)
+
+    def event(self, name: str, **attrs: Any) -> None:
+        parent = self._stack[-1].span_id if self._stack else None
+        self._write({"type": "event", "name": name, "parent_id": parent, "attrs": attrs})
+
+    def exception(self, exc: BaseException) -> None:
+        """Record an error that ends the run, with its traceback for ciopt bugs."""
+        attrs: dict[str, Any] = {"error": f"{type(exc).__name__}: {exc}"}
+        if not hasattr(exc, "reason"):
+            attrs["traceback"] = "".join(traceback.format_exception(exc))
+        self.event("run.error", **attrs)
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        if self._file.closed:
+            return
+        self._seq += 1
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        full = {"run_id": self.run_id, "seq": self._seq, "ts": now, **record}
+        line = json.dumps(self.redactor.value(full), default=str, sort_keys=False)
+        self._file.write(line + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())

@@ -1,0 +1,103 @@
+"""``verdict.json``: the machine-readable result of ``ciopt run`` (DESIGN §4, schema ciopt.verdict/1)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BenchmarkVerdict",
+    "CandidateRecord",
+    "Correctness",
+    "Differential",
+    "Guard",
+    "TestCounts",
+    "Verdict",
+]
+
+VerdictWord = Literal["faster", "slower", "no_change", "inconclusive", "rejected", "error"]
+
+
+class BenchmarkVerdict(BaseModel):
+    name: str
+    ratio: float
+    ci: tuple[float, float]
+    rounds: int
+    base_median_s: float
+    head_median_s: float
+    verdict: str
+
+
+class TestCounts(BaseModel):
+    __test__ = False
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    broken: list[str] = []  # passed on the baseline, not on the candidate
+
+
+class Differential(BaseModel):
+    calls_compared: int = 0
+    mismatches: int = 0
+
+
+class Guard(BaseModel):
+    changed_files: list[str] = []
+    violations: list[str] = []
+
+
+class Correctness(BaseModel):
+    tests: TestCounts | None = None
+    differential: Differential | None = None  # None: differential replay did not run
+    guard: Guard = Field(default_factory=Guard)
+
+
+class CandidateRecord(BaseModel):
+    """One candidate's fate: ``outcome`` is a verdict word, ``reason`` says why."""
+
+    id: int
+    outcome: str
+    reason: str
+    message: str
+    rationale: str = ""
+    head: str | None = None
+    ratio: float | None = None
+    ci: tuple[float, float] | None = None
+    mde: float | None = None
+    benchmarks: list[BenchmarkVerdict] = []
+    correctness: Correctness = Field(default_factory=Correctness)
+    diff: str = ""
+
+
+class Verdict(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: Literal["ciopt.verdict/1"] = Field("ciopt.verdict/1", alias="schema")
+    verdict: VerdictWord
+    reason: str
+    message: str
+    base: str | None = None
+    head: str | None = None
+    benchmarks: list[BenchmarkVerdict] = []
+    ratio: float | None = None
+    ci: tuple[float, float] | None = None
+    confidence: float | None = None
+    min_effect: float | None = None
+    mde: float | None = None
+    correctness: Correctness = Field(default_factory=Correctness)
+    budget: dict[str, Any] = Field(default_factory=dict)
+    run_id: str | None = None
+    targets: list[str] = []
+    branch: str | None = None
+    pr_url: str | None = None
+    stopped_by: str | None = None
+    notes: list[str] = []
+    candidates: list[CandidateRecord] = []
+
+    def to_json(self) -> str:
+        data = self.model_dump(by_alias=True, mode="json")
+        for cand in data["candidates"]:
+            cand.pop("diff", None)
+        return json.dumps(data, indent=2) + "\n"
