@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := build/demo
 STAMP := $(VENV)/.installed
+# The example project's own environment, as a client would have it: pytest and pytest-benchmark.
+CLIENT := build/client-venv
+CLIENT_STAMP := $(CLIENT)/.installed
 
 .PHONY: demo test lint typecheck pytest clean
 
@@ -13,13 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+$(CLIENT_STAMP):
+	$(PYTHON) -m venv $(CLIENT)
+	$(CLIENT)/bin/pip install --quiet pytest pytest-benchmark
+	touch $(CLIENT_STAMP)
+
+demo: $(STAMP) $(CLIENT_STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/python examples/make_example_repo.py $(DEMO)/textkit
 	cd $(DEMO)/textkit && ../../../$(BIN)/ciopt run \
 		--request-file ../../../examples/requests/textkit-dedupe.txt \
 		--model scripted:../../../examples/scripted/textkit-dedupe.jsonl \
-		--python ../../../$(BIN)/python \
+		--python ../../../$(CLIENT)/bin/python \
 		--out ../ciopt-out
 	@echo
 	@echo "Result: $(DEMO)/ciopt-out/ (verdict.json, report.md, patch.diff, trace.jsonl, bench/)"
@@ -34,8 +42,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+pytest: $(STAMP) $(CLIENT_STAMP)
+	CIOPT_TEST_CLIENT_PYTHON=$(CLIENT)/bin/python $(BIN)/python -m pytest -q
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache ciopt-out

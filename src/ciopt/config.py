@@ -56,7 +56,6 @@ class Settings(BaseSettings):
         env_prefix="CIOPT_",
         env_nested_delimiter="__",
         extra="forbid",
-        pyproject_toml_table_header=("tool", "ciopt"),
     )
 
     model: str | None = None
@@ -87,6 +86,11 @@ def load_settings(repo: Path | None, **cli: Any) -> Settings:
     given = {k: v for k, v in cli.items() if v is not None}
 
     class _ForRepo(Settings):
+        if repo is not None and (repo / "pyproject.toml").is_file():
+            model_config = SettingsConfigDict(
+                **Settings.model_config, pyproject_toml_table_header=("tool", "ciopt")
+            )
+
         @classmethod
         def settings_customise_sources(
             cls,

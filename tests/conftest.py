@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+sys.path.insert(0, str(EXAMPLES))
+from make_example_repo import make_repo  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_ciopt_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no CIOPT_* settings from the developer's shell."""
+    for name in list(os.environ):
+        if name.startswith("CIOPT_") and name != "CIOPT_TEST_CLIENT_PYTHON":
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def client_python() -> str:
+    """An interpreter with pytest and pytest-benchmark, standing in for a client's venv.
+
+    ``make test`` provides one (``CIOPT_TEST_CLIENT_PYTHON``); otherwise it is built once.
+    """
+    given = os.environ.get("CIOPT_TEST_CLIENT_PYTHON")
+    if given:
+        return str(Path(given).absolute())
+    home = ROOT / "build" / "client-venv"
+    python = home / "bin" / "python"
+    if not (home / ".installed").is_file():
+        venv.create(home, with_pip=True, clear=True)
+        subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "pytest", "pytest-benchmark"], check=True
+        )
+        (home / ".installed").touch()
+    return str(python)
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Path:
+    """A fresh git repository of the bundled textkit example, one commit on main."""
+    dest = tmp_path / "textkit"
+    make_repo(dest)
+    return dest
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[[list[str]], Path]:
+    """Write a scripted-model file from a list of replies."""
+
+    def write(replies: list[str]) -> Path:
+        path = tmp_path / "script.jsonl"
+        path.write_text("".join(json.dumps({"content": r}) + "\n" for r in replies))
+        return path
+
+    return write
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(old)
