@@ -39,7 +39,9 @@ class Ledger:
         """
         allowed = self.limits.model_dump()
         if self.wall_seconds() >= allowed["wall_seconds"]:
-            raise BudgetExhausted("wall_seconds", round(self.wall_seconds(), 1), allowed["wall_seconds"])
+            raise BudgetExhausted(
+                "wall_seconds", round(self.wall_seconds(), 1), allowed["wall_seconds"]
+            )
         for name in names:
             step = need if name in ("llm_calls", "candidates") else 0.0
             if self.spent[name] + step > allowed[name] or self.spent[name] >= allowed[name] > 0:

@@ -16,7 +16,7 @@ from ciopt.verdict import BenchmarkVerdict, CandidateRecord, Correctness, Guard,
 from ciopt.verify import TestRun, run_tests, violations
 from ciopt.workspace import Worktrees
 
-__all__ = ["Bench", "Baseline", "evaluate"]
+__all__ = ["Baseline", "Bench", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -78,23 +78,30 @@ def evaluate(
         bad = violations(files, allowed)
         guard = Guard(changed_files=files, violations=bad)
         record = record.model_copy(
-            update={"head": head, "diff": git.diff(base.sha, head),
-                    "correctness": Correctness(guard=guard)}
-        )  # fmt: skip
+            update={
+                "head": head,
+                "diff": git.diff(base.sha, head),
+                "correctness": Correctness(guard=guard),
+            }
+        )
         sp.set(applied=True, head=head, changed_files=files, violations=bad)
     if not files:
         return _rejected(record, "no_change", "the edits leave the code as it was")
     if bad:
         return _rejected(
-            record, "forbidden_path",
+            record,
+            "forbidden_path",
             f"changes {', '.join(bad)}; only {', '.join(allowed)} may change",
-        )  # fmt: skip
+        )
 
     with tracer.span("candidate.tests", candidate=number) as sp:
         tests = run_tests(
-            client, root, base.test_selectors,
-            probe_out=out / f"cand-{number}.tests.probe.json", timeout=bench.test_timeout,
-        )  # fmt: skip
+            client,
+            root,
+            base.test_selectors,
+            probe_out=out / f"cand-{number}.tests.probe.json",
+            timeout=bench.test_timeout,
+        )
         broken = base.tests.broken_by(tests)
         counts = TestCounts(**tests.summary(), broken=broken)
         sp.set(**counts.model_dump(exclude={"broken"}), broken=broken[:20])
@@ -105,13 +112,23 @@ def evaluate(
 
     with tracer.span("candidate.measure", candidate=number) as sp:
         comparison = compare_sides(
-            client, base.root, root, bench.options,
-            rounds=bench.rounds, confidence=bench.confidence, min_effect=bench.min_effect,
-            seed=bench.seed + number, ledger=ledger, bench_dir=out / "bench" / f"cand-{number}",
+            client,
+            base.root,
+            root,
+            bench.options,
+            rounds=bench.rounds,
+            confidence=bench.confidence,
+            min_effect=bench.min_effect,
+            seed=bench.seed + number,
+            ledger=ledger,
+            bench_dir=out / "bench" / f"cand-{number}",
             on_round=lambda i, medians: tracer.event("measure.round", round=i, medians=medians),
-        )  # fmt: skip
-        sp.set(verdict=comparison.verdict, ratio=comparison.overall.ratio,
-               ci=[comparison.overall.ci_low, comparison.overall.ci_high])  # fmt: skip
+        )
+        sp.set(
+            verdict=comparison.verdict,
+            ratio=comparison.overall.ratio,
+            ci=[comparison.overall.ci_low, comparison.overall.ci_high],
+        )
     return measured(record, comparison)
 
 
@@ -130,17 +147,24 @@ def measured(record: CandidateRecord, comparison: Comparison) -> CandidateRecord
             "reason": "verified_faster" if word == "faster" else "not_faster",
             "message": f"ratio {est.ratio:.3g} ({est.ci_low:.3g}–{est.ci_high:.3g}): "
             + messages[word]
-            + (f"; rounds cut short by the {comparison.stopped_by} budget"
-               if comparison.stopped_by else ""),
+            + (
+                f"; rounds cut short by the {comparison.stopped_by} budget"
+                if comparison.stopped_by
+                else ""
+            ),
             "ratio": est.ratio,
             "ci": (est.ci_low, est.ci_high),
             "mde": est.mde,
             "benchmarks": [
                 BenchmarkVerdict(
-                    name=b.name, ratio=b.estimate.ratio, ci=(b.estimate.ci_low, b.estimate.ci_high),
-                    rounds=b.estimate.rounds, base_median_s=b.base_median_s,
-                    head_median_s=b.head_median_s, verdict=b.verdict,
-                )  # fmt: skip
+                    name=b.name,
+                    ratio=b.estimate.ratio,
+                    ci=(b.estimate.ci_low, b.estimate.ci_high),
+                    rounds=b.estimate.rounds,
+                    base_median_s=b.base_median_s,
+                    head_median_s=b.head_median_s,
+                    verdict=b.verdict,
+                )
                 for b in comparison.benchmarks
             ],
         }

@@ -21,9 +21,17 @@ class Git:
     def __call__(self, *args: str, check: bool = True, stdin: str | None = None) -> str:
         name, email = BOT_IDENTITY
         argv = [
-            "git", "-c", f"user.name={name}", "-c", f"user.email={email}",
-            "-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", *args,
-        ]  # fmt: skip
+            "git",
+            "-c",
+            f"user.name={name}",
+            "-c",
+            f"user.email={email}",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            *args,
+        ]
         done = proc.run(argv, cwd=self.path, timeout=120, stdin=stdin)
         if check and not done.ok:
             raise RepoError(f"git {' '.join(args)} failed in {self.path}: {done.tail(3)}")

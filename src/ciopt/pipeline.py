@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 
 from ciopt.agent import Attempt, EditError, HotSpot, Model, ProposeInput, SourceFile, TargetRef
 from ciopt.agent import propose as ask
@@ -97,17 +96,23 @@ class Run:
             sp.set(base=sha, worktree=str(root), targets=[t.__dict__ for t in targets])
         python = find_python(self.git.path, self.settings.python)
         client = Client(
-            python, self.executor, environ=self.environ, pass_env=self.settings.pass_env,
-            import_roots=[t.import_root for t in targets], modules=[t.module for t in targets],
-        )  # fmt: skip
+            python,
+            self.executor,
+            environ=self.environ,
+            pass_env=self.settings.pass_env,
+            import_roots=[t.import_root for t in targets],
+            modules=[t.module for t in targets],
+        )
         selectors = self.request.tests or tuple(self.settings.tests.split())
         with self.tracer.span("baseline.tests", python=python) as sp:
             client.check_tools(root)
             tests = run_tests(
-                client, root, selectors,
+                client,
+                root,
+                selectors,
                 probe_out=self.out.work / "base.tests.probe.json",
                 timeout=self.settings.test_timeout,
-            )  # fmt: skip
+            )
             sp.set(**tests.summary(), exitstatus=tests.exitstatus)
             if not tests.ok:
                 shown = ", ".join(tests.failed[:3]) or " ".join(tests.output_tail.splitlines()[-1:])
@@ -140,8 +145,10 @@ class Run:
         )
         return ProposeInput(
             targets=[TargetRef(path=t.path, qualname=t.qualname) for t in targets],
-            files=[SourceFile(path=p, text=(base.root / p).read_text())
-                   for p in sorted({t.path for t in targets})],  # fmt: skip
+            files=[
+                SourceFile(path=p, text=(base.root / p).read_text())
+                for p in sorted({t.path for t in targets})
+            ],
             benchmark=bench_text,
             profile=profile,
         )
@@ -151,10 +158,19 @@ class Run:
         dest = self.out.work / "profile.json"
         done = client.run(
             base.root,
-            [str(INJECT_DIR / "ciopt_profile.py"), str(dest), str(base.root), "--",
-             *self.request.bench, "--benchmark-disable", "-q", "-p", "no:cacheprovider"],
+            [
+                str(INJECT_DIR / "ciopt_profile.py"),
+                str(dest),
+                str(base.root),
+                "--",
+                *self.request.bench,
+                "--benchmark-disable",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
             timeout=self.settings.test_timeout,
-        )  # fmt: skip
+        )
         if not done.ok or not dest.is_file():
             self.notes.append("the baseline could not be profiled; proposals had no profile")
             return []
@@ -180,13 +196,18 @@ class Run:
                     record = self.candidate(number, base, context, allowed, trees, client, bench)
                     sp.set(outcome=record.outcome, reason=record.reason, ratio=record.ratio)
             except BudgetExhausted as exc:
-                self.tracer.event("budget.exhausted", limit=exc.limit, spent=exc.spent,
-                                  allowed=exc.allowed)  # fmt: skip
+                self.tracer.event(
+                    "budget.exhausted", limit=exc.limit, spent=exc.spent, allowed=exc.allowed
+                )
                 return exc.limit
             self.candidates.append(record)
             context.attempts.append(
-                Attempt(id=number, outcome=f"{record.outcome} ({record.reason})",
-                        message=record.message, rationale=record.rationale[:300])  # fmt: skip
+                Attempt(
+                    id=number,
+                    outcome=f"{record.outcome} ({record.reason})",
+                    message=record.message,
+                    rationale=record.rationale[:300],
+                )
             )
         return None
 
@@ -204,9 +225,12 @@ class Run:
         with self.tracer.span("propose", candidate=number) as sp:
             try:
                 _, proposal = ask(
-                    self.model, context, tracer=self.tracer, ledger=self.ledger,
+                    self.model,
+                    context,
+                    tracer=self.tracer,
+                    ledger=self.ledger,
                     capture=self.settings.content_capture,
-                )  # fmt: skip
+                )
             except EditError as exc:
                 sp.set(decoded=False, error=str(exc))
                 return CandidateRecord(
@@ -214,10 +238,18 @@ class Run:
                 )
             sp.set(decoded=True, edits=len(proposal.edits), rationale=proposal.rationale)
         return evaluate(
-            number, proposal, base=base, allowed=allowed, git=self.git, trees=trees,
-            client=client, bench=bench, ledger=self.ledger, tracer=self.tracer,
+            number,
+            proposal,
+            base=base,
+            allowed=allowed,
+            git=self.git,
+            trees=trees,
+            client=client,
+            bench=bench,
+            ledger=self.ledger,
+            tracer=self.tracer,
             out=self.out.path,
-        )  # fmt: skip
+        )
 
     def publish(self, bench: Bench, stopped_by: str | None) -> Verdict:
         with self.tracer.span("publish") as sp:
@@ -226,12 +258,19 @@ class Run:
             if winner is not None and winner.head:
                 self.out.write_patch(winner.diff)
                 branch = f"ciopt/{self.request.branch_slug()}"
-                title = f"perf: {', '.join(t.split('::')[-1] for t in verdict.targets)} " \
-                        f"{1 / verdict.ratio:.3g}x faster" if verdict.ratio else "perf"
+                title = (
+                    f"perf: {', '.join(t.split('::')[-1] for t in verdict.targets)} "
+                    f"{1 / verdict.ratio:.3g}x faster"
+                    if verdict.ratio
+                    else "perf"
+                )
                 pub = self.forge.publish(
-                    self.git, branch=branch, head=winner.head, title=title,
+                    self.git,
+                    branch=branch,
+                    head=winner.head,
+                    title=title,
                     body=render_report(verdict.model_copy(update={"branch": branch})),
-                )  # fmt: skip
+                )
                 verdict = verdict.model_copy(update={"branch": pub.branch, "pr_url": pub.url})
                 sp.set(branch=pub.branch, url=pub.url, updated=pub.updated)
             verdict = verdict.model_copy(update={"budget": self.ledger.snapshot()})
@@ -242,31 +281,47 @@ class Run:
 
     def verdict(self, bench: Bench, stopped_by: str | None) -> Verdict:
         common = {
-            "base": self.base_sha, "run_id": self.tracer.run_id, "candidates": self.candidates,
-            "targets": list(self.request.targets), "confidence": bench.confidence,
-            "min_effect": bench.min_effect, "stopped_by": stopped_by, "notes": self.notes,
+            "base": self.base_sha,
+            "run_id": self.tracer.run_id,
+            "candidates": self.candidates,
+            "targets": list(self.request.targets),
+            "confidence": bench.confidence,
+            "min_effect": bench.min_effect,
+            "stopped_by": stopped_by,
+            "notes": self.notes,
             "budget": self.ledger.snapshot(),
-        }  # fmt: skip
+        }
         faster = [c for c in self.candidates if c.outcome == "faster" and c.ratio is not None]
         measured = [c for c in self.candidates if c.ratio is not None]
         if faster:
             best = min(faster, key=lambda c: c.ratio or 1.0)
             return Verdict(
-                verdict="faster", reason="verified_faster",
+                verdict="faster",
+                reason="verified_faster",
                 message=f"candidate {best.id} is faster: {best.message}",
-                head=best.head, benchmarks=best.benchmarks, ratio=best.ratio, ci=best.ci,
-                mde=best.mde, correctness=best.correctness, **common,
-            )  # fmt: skip
+                head=best.head,
+                benchmarks=best.benchmarks,
+                ratio=best.ratio,
+                ci=best.ci,
+                mde=best.mde,
+                correctness=best.correctness,
+                **common,
+            )
         limit_note = f" (stopped by the {stopped_by} budget)" if stopped_by else ""
         reason = "budget_exhausted" if stopped_by else None
         if measured:
             best = min(measured, key=lambda c: c.ratio or 1.0)
             return Verdict(
-                verdict=best.outcome, reason=reason or "not_faster",  # type: ignore[arg-type]
+                verdict=best.outcome,
+                reason=reason or "not_faster",
                 message=f"no candidate was verified faster; the best, candidate {best.id}, "
                 f"measured {best.message}{limit_note}",
-                benchmarks=best.benchmarks, ratio=best.ratio, ci=best.ci, mde=best.mde, **common,
-            )  # fmt: skip
+                benchmarks=best.benchmarks,
+                ratio=best.ratio,
+                ci=best.ci,
+                mde=best.mde,
+                **common,
+            )
         reasons = sorted({c.reason for c in self.candidates})
         return Verdict(
             verdict="rejected",
@@ -287,10 +342,16 @@ class Run:
     def failed(self, exc: Exception, reason: str) -> Verdict:
         """The error verdict for a run that could not finish; what it learned is kept."""
         verdict = Verdict(
-            verdict="error", reason=reason, message=str(exc), base=self.base_sha,
-            run_id=self.tracer.run_id, targets=list(self.request.targets),
-            candidates=self.candidates, notes=self.notes, budget=self.ledger.snapshot(),
-        )  # fmt: skip
+            verdict="error",
+            reason=reason,
+            message=str(exc),
+            base=self.base_sha,
+            run_id=self.tracer.run_id,
+            targets=list(self.request.targets),
+            candidates=self.candidates,
+            notes=self.notes,
+            budget=self.ledger.snapshot(),
+        )
         self.out.write_report(render_report(verdict))
         self.out.write_verdict(verdict)
         return verdict

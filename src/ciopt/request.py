@@ -123,13 +123,22 @@ def parse_request(text: str) -> Request:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][:1])
-        raise RequestError(f"request key {where}: {first['msg'].removeprefix('Value error, ')}") from exc
+        raise RequestError(
+            f"request key {where}: {first['msg'].removeprefix('Value error, ')}"
+        ) from exc
 
 
 KNOWN_KEYS = (
-    "target", "bench", "tests", "rounds", "min_effect", "confidence", "max_minutes", "slug",
+    "target",
+    "bench",
+    "tests",
+    "rounds",
+    "min_effect",
+    "confidence",
+    "max_minutes",
+    "slug",
     *LIMIT_KEYS,
-)  # fmt: skip
+)
 
 
 def _assign(fields: dict[str, Any], key: str, value: str) -> None:
@@ -158,7 +167,9 @@ def _words(text: str) -> list[str]:
     fenced = FENCE.search(text)
     if fenced:
         lines = [re.sub(r"^\s*([\w-]+)\s*[:=]\s*", r"\1=", line) for line in fenced[1].splitlines()]
-        body = "\n".join(line for line in lines if line.strip() and not line.lstrip().startswith("#"))
+        body = "\n".join(
+            line for line in lines if line.strip() and not line.lstrip().startswith("#")
+        )
     else:
         trigger = TRIGGER.search(text)
         body = text[trigger.end() :].split("\n", 1)[0] if trigger else text

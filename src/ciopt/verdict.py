@@ -1,4 +1,4 @@
-"""``verdict.json``: the machine-readable result of ``ciopt run`` (DESIGN §4, schema ciopt.verdict/1)."""
+"""``verdict.json``: the machine-readable result of ``ciopt run`` (schema ``ciopt.verdict/1``)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ class CandidateRecord(BaseModel):
     """One candidate's fate: ``outcome`` is a verdict word, ``reason`` says why."""
 
     id: int
-    outcome: str
+    outcome: VerdictWord
     reason: str
     message: str
     rationale: str = ""

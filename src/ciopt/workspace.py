@@ -1,4 +1,4 @@
-"""Worktrees: one git worktree per side (the baseline, each candidate), outside the client's repo."""
+"""Worktrees: one git worktree per side (baseline, each candidate), outside the client's repo."""
 
 from __future__ import annotations
 

@@ -14,7 +14,9 @@ from conftest import git
 pytestmark = pytest.mark.e2e
 
 GOOD = "target=src/textkit/tokens.py::dedupe bench=benchmarks/test_bench_tokens.py"
-NOT_APPLYING = "src/textkit/tokens.py\n<<<<<<< SEARCH\nnothing like this\n=======\nx\n>>>>>>> REPLACE\n"
+NOT_APPLYING = (
+    "src/textkit/tokens.py\n<<<<<<< SEARCH\nnothing like this\n=======\nx\n>>>>>>> REPLACE\n"
+)
 
 
 def _run(repo: Path, out: Path, request: str, python: str, model: str | None = None) -> int:
@@ -22,10 +24,23 @@ def _run(repo: Path, out: Path, request: str, python: str, model: str | None = N
         empty = out.parent / "empty.jsonl"
         empty.write_text("")
         model = f"scripted:{empty}"
-    return main([
-        "run", "--repo", str(repo), "--request", request, "--model", model,
-        "--python", python, "--out", str(out), "--rounds", "3",
-    ])  # fmt: skip
+    return main(
+        [
+            "run",
+            "--repo",
+            str(repo),
+            "--request",
+            request,
+            "--model",
+            model,
+            "--python",
+            python,
+            "--out",
+            str(out),
+            "--rounds",
+            "3",
+        ]
+    )
 
 
 def _assert_clean_failure(
@@ -48,26 +63,40 @@ def _assert_clean_failure(
     ("request_text", "reason", "words"),
     [
         ("target=src/textkit/nope.py::dedupe bench=benchmarks", "bad_request", "does not exist"),
-        ("target=src/textkit/tokens.py::dedup bench=benchmarks", "bad_request",
-         "functions there: dedupe, tokenize"),
+        (
+            "target=src/textkit/tokens.py::dedup bench=benchmarks",
+            "bad_request",
+            "functions there: dedupe, tokenize",
+        ),
         (f"{GOOD} colour=blue", "bad_request", "unknown request key 'colour'"),
-        ("target=src/textkit/tokens.py::dedupe bench=benchmarks/nope.py", "bad_request",
-         "benchmarks/nope.py does not exist"),
+        (
+            "target=src/textkit/tokens.py::dedupe bench=benchmarks/nope.py",
+            "bad_request",
+            "benchmarks/nope.py does not exist",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_requests(
-    example_repo: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str],
-    request_text: str, reason: str, words: str,
-) -> None:  # fmt: skip
+    example_repo: Path,
+    tmp_path: Path,
+    client_python: str,
+    capsys: pytest.CaptureFixture[str],
+    request_text: str,
+    reason: str,
+    words: str,
+) -> None:
     out = tmp_path / "out"
     code = _run(example_repo, out, request_text, client_python)
     _assert_clean_failure(code, capsys, out, reason, words)
 
 
 def test_benchmark_selector_that_selects_nothing(
-    example_repo: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str],
+    example_repo: Path,
+    tmp_path: Path,
+    client_python: str,
+    capsys: pytest.CaptureFixture[str],
     script: Callable[[list[str]], Path],
-) -> None:  # fmt: skip
+) -> None:
     out = tmp_path / "out"
     request = "target=src/textkit/tokens.py::dedupe bench=tests/test_tokens.py"
     code = _run(example_repo, out, request, client_python, f"scripted:{script([])}")
@@ -94,10 +123,15 @@ def test_uncommitted_changes(
 
 
 def test_baseline_tests_fail(
-    example_repo: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str],
+    example_repo: Path,
+    tmp_path: Path,
+    client_python: str,
+    capsys: pytest.CaptureFixture[str],
     script: Callable[[list[str]], Path],
-) -> None:  # fmt: skip
-    (example_repo / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
+) -> None:
+    (example_repo / "tests" / "test_broken.py").write_text(
+        "def test_broken():\n    assert 1 == 2\n"
+    )
     git(example_repo, "add", "-A")
     git(example_repo, "commit", "-qm", "a failing test")
     out = tmp_path / "out"
@@ -108,12 +142,20 @@ def test_baseline_tests_fail(
 
 
 def test_scripted_model_runs_out(
-    example_repo: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str],
+    example_repo: Path,
+    tmp_path: Path,
+    client_python: str,
+    capsys: pytest.CaptureFixture[str],
     script: Callable[[list[str]], Path],
-) -> None:  # fmt: skip
+) -> None:
     out = tmp_path / "out"
-    code = _run(example_repo, out, f"{GOOD} candidates=3", client_python,
-                f"scripted:{script([NOT_APPLYING])}")  # fmt: skip
+    code = _run(
+        example_repo,
+        out,
+        f"{GOOD} candidates=3",
+        client_python,
+        f"scripted:{script([NOT_APPLYING])}",
+    )
     _assert_clean_failure(code, capsys, out, "model_exhausted", "no response left after 1 calls")
     # What was learned before the model ran out is kept.
     verdict = json.loads((out / "verdict.json").read_text())

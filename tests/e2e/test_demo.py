@@ -16,11 +16,23 @@ pytestmark = pytest.mark.e2e
 
 def _bench_median(python: str, repo: Path, out: Path) -> float:
     subprocess.run(
-        [python, "-m", "pytest", "benchmarks/test_bench_tokens.py", "-q", "-p", "no:cacheprovider",
-         "--benchmark-only", f"--benchmark-json={out}", "--benchmark-min-rounds=20"],
-        cwd=repo, env={"PYTHONPATH": str(repo / "src"), "PATH": "/usr/bin:/bin"},
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            python,
+            "-m",
+            "pytest",
+            "benchmarks/test_bench_tokens.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-only",
+            f"--benchmark-json={out}",
+            "--benchmark-min-rounds=20",
+        ],
+        cwd=repo,
+        env={"PYTHONPATH": str(repo / "src"), "PATH": "/usr/bin:/bin"},
+        check=True,
+        capture_output=True,
+    )
     return float(json.loads(out.read_text())["benchmarks"][0]["stats"]["median"])
 
 
@@ -29,12 +41,21 @@ def test_demo_finds_the_speedup_and_publishes_it(
 ) -> None:
     out = tmp_path / "out"
     base = git(example_repo, "rev-parse", "HEAD")
-    code = main([
-        "run", "--repo", str(example_repo),
-        "--request-file", str(EXAMPLES / "requests" / "textkit-dedupe.txt"),
-        "--model", f"scripted:{EXAMPLES / 'scripted' / 'textkit-dedupe.jsonl'}",
-        "--python", client_python, "--out", str(out),
-    ])  # fmt: skip
+    code = main(
+        [
+            "run",
+            "--repo",
+            str(example_repo),
+            "--request-file",
+            str(EXAMPLES / "requests" / "textkit-dedupe.txt"),
+            "--model",
+            f"scripted:{EXAMPLES / 'scripted' / 'textkit-dedupe.jsonl'}",
+            "--python",
+            client_python,
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
 
     verdict = json.loads((out / "verdict.json").read_text())
@@ -52,8 +73,9 @@ def test_demo_finds_the_speedup_and_publishes_it(
     assert verdict["head"] == verdict["candidates"][3]["head"]
     assert verdict["correctness"]["tests"]["failed"] == 0
     assert verdict["correctness"]["guard"] == {
-        "changed_files": ["src/textkit/tokens.py"], "violations": []
-    }  # fmt: skip
+        "changed_files": ["src/textkit/tokens.py"],
+        "violations": [],
+    }
     assert verdict["budget"]["spent"]["llm_calls"] == 4
     assert len(list((out / "bench").rglob("round-*-base.json"))) == 2 * 10
 
@@ -61,9 +83,20 @@ def test_demo_finds_the_speedup_and_publishes_it(
     report = (out / "report.md").read_text()
     for word in ("not_applied", "tests_failed", "slower", "published"):
         assert word in report
-    names = {json.loads(line)["name"] for line in (out / "trace.jsonl").read_text().splitlines()[1:]}
-    assert {"request", "workspace", "baseline.tests", "baseline.bench", "propose", "llm.call",
-            "candidate.tests", "candidate.measure", "publish"} <= names  # fmt: skip
+    names = {
+        json.loads(line)["name"] for line in (out / "trace.jsonl").read_text().splitlines()[1:]
+    }
+    assert {
+        "request",
+        "workspace",
+        "baseline.tests",
+        "baseline.bench",
+        "propose",
+        "llm.call",
+        "candidate.tests",
+        "candidate.measure",
+        "publish",
+    } <= names
 
     # Published: branch ciopt/tokens-dedupe points at the winning commit, a child of the base.
     assert git(example_repo, "rev-parse", "ciopt/tokens-dedupe") == verdict["head"]
@@ -79,9 +112,12 @@ def test_demo_finds_the_speedup_and_publishes_it(
     git(clone, "apply", str(out / "patch.diff"))
     tests = subprocess.run(
         [client_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--benchmark-disable"],
-        cwd=clone, env={"PYTHONPATH": str(clone / "src"), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True,
-    )  # fmt: skip
+        cwd=clone,
+        env={"PYTHONPATH": str(clone / "src"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert tests.returncode == 0, tests.stdout
     after = _bench_median(client_python, clone, tmp_path / "after.json")
     assert after < before / 5

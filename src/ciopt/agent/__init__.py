@@ -5,7 +5,15 @@ from __future__ import annotations
 from ciopt.agent.call import call_model, prompt_hash
 from ciopt.agent.edits import Edit, EditError, apply_edits, parse_edits
 from ciopt.agent.models import MODELS, Completion, LiteLLMModel, Model, ScriptedModel, open_model
-from ciopt.agent.propose import Attempt, HotSpot, Proposal, ProposeInput, SourceFile, TargetRef, propose
+from ciopt.agent.propose import (
+    Attempt,
+    HotSpot,
+    Proposal,
+    ProposeInput,
+    SourceFile,
+    TargetRef,
+    propose,
+)
 
 __all__ = [
     "MODELS",

@@ -49,5 +49,7 @@ def call_model(
         if capture == "full":
             sp.set(messages=messages, response=done.text)
         elif capture == "hashed":
-            sp.set(prompt_chars=sum(len(m["content"]) for m in messages), response_chars=len(done.text))
+            sp.set(
+                prompt_chars=sum(len(m["content"]) for m in messages), response_chars=len(done.text)
+            )
     return done

@@ -109,7 +109,7 @@ def _path_before(lines: list[str], index: int) -> str | None:
 
 
 def _collect(lines: list[str], start: int, end_marker: str, number: int) -> tuple[str, int]:
-    body = []
+    body: list[str] = []
     for i in range(start, len(lines)):
         if lines[i].strip() == end_marker:
             return "\n".join(body) + ("\n" if body else ""), i

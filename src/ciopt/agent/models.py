@@ -44,7 +44,7 @@ class Model(Protocol):
 def _litellm() -> Any:
     # litellm otherwise fetches its price list from the internet when imported.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    import litellm  # noqa: PLC0415 - imported on first use: it takes seconds to import
 
     return litellm
 

@@ -11,7 +11,7 @@ from ciopt.agent.render import render_messages
 from ciopt.budget import Ledger
 from ciopt.trace import Tracer
 
-__all__ = ["Attempt", "HotSpot", "ProposeInput", "Proposal", "SourceFile", "TargetRef", "propose"]
+__all__ = ["Attempt", "HotSpot", "Proposal", "ProposeInput", "SourceFile", "TargetRef", "propose"]
 
 SIGNATURE = "propose_optimization"
 

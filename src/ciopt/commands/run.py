@@ -20,7 +20,7 @@ from ciopt.forges import open_forge
 from ciopt.git import Git
 from ciopt.output import OutputDir
 from ciopt.pipeline import Run
-from ciopt.request import Request, parse_request
+from ciopt.request import parse_request
 from ciopt.trace import Redactor, Tracer
 from ciopt.verdict import Verdict
 
@@ -65,13 +65,21 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             ledger.limits = limits
             sp.set(request=request.model_dump(), limits=limits.model_dump(), capped=capped)
             git = _clean_repo(args.repo)
-        model: Model = open_model(settings.model, api_base=settings.api_base,
-                                  timeout=settings.llm_timeout)  # fmt: skip
+        model: Model = open_model(
+            settings.model, api_base=settings.api_base, timeout=settings.llm_timeout
+        )
         current = Run(
-            settings, request, git=git, model=model, executor=open_executor(settings.executor),
-            forge=open_forge(settings.forge), tracer=tracer, ledger=ledger, out=out,
+            settings,
+            request,
+            git=git,
+            model=model,
+            executor=open_executor(settings.executor),
+            forge=open_forge(settings.forge),
+            tracer=tracer,
+            ledger=ledger,
+            out=out,
             environ=environ,
-        )  # fmt: skip
+        )
         current.notes.extend(capped)
         verdict = current.execute()
         print(_summary(verdict, out.path))
@@ -92,21 +100,30 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
 
 def _settings(args: argparse.Namespace) -> tuple[Settings | None, ConfigError | None]:
     limits = {
-        "candidates": args.candidates, "llm_calls": args.max_llm_calls,
+        "candidates": args.candidates,
+        "llm_calls": args.max_llm_calls,
         "cost_usd": args.max_cost_usd,
         "wall_seconds": args.max_minutes * 60 if args.max_minutes else None,
-    }  # fmt: skip
+    }
     cli: dict[str, Any] = {
-        "model": args.model, "api_base": args.api_base, "python": args.python, "out": args.out,
-        "base": args.base, "executor": args.executor, "forge": args.forge, "rounds": args.rounds,
-    }  # fmt: skip
+        "model": args.model,
+        "api_base": args.api_base,
+        "python": args.python,
+        "out": args.out,
+        "base": args.base,
+        "executor": args.executor,
+        "forge": args.forge,
+        "rounds": args.rounds,
+    }
     repo = args.repo if args.repo.is_dir() else None
     try:
         settings = load_settings(repo, **cli)
         given = {k: v for k, v in limits.items() if v is not None}
         if given:
             merged = settings.limits.model_copy(update=given)
-            settings = settings.model_copy(update={"limits": type(settings.limits)(**merged.model_dump())})
+            settings = settings.model_copy(
+                update={"limits": type(settings.limits)(**merged.model_dump())}
+            )
         return settings, None
     except ConfigError as exc:
         return None, exc
@@ -138,16 +155,22 @@ def _clean_repo(path: Path) -> Git:
 
 def _header(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "command": "run", "ciopt_version": __version__, "python": sys.version.split()[0],
-        "platform": platform.platform(), "repo": str(args.repo.resolve()),
-    }  # fmt: skip
+        "command": "run",
+        "ciopt_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "repo": str(args.repo.resolve()),
+    }
 
 
 def _early_error(exc: CioptError, run_id: str, ledger: Ledger) -> Verdict:
     return Verdict(
-        verdict="error", reason=exc.reason, message=str(exc), run_id=run_id,
+        verdict="error",
+        reason=exc.reason,
+        message=str(exc),
+        run_id=run_id,
         budget=ledger.snapshot(),
-    )  # fmt: skip
+    )
 
 
 def _summary(verdict: Verdict, out: Path) -> str:

@@ -12,11 +12,12 @@ import os
 import pstats
 import sys
 
+import pytest
+
 
 def main(argv: list[str]) -> int:
     out, root, sep, *args = argv
     assert sep == "--", "usage: ciopt_profile.py OUT ROOT -- PYTEST_ARGS"
-    import pytest
 
     root = os.path.realpath(root)
     profiler = cProfile.Profile()
@@ -30,8 +31,16 @@ def main(argv: list[str]) -> int:
         rel = os.path.relpath(path, root)
         if rel.split(os.sep)[0] in ("tests", "benchmarks") or "conftest" in rel:
             continue
-        rows.append({"file": rel, "line": lineno, "function": func, "calls": ncalls,
-                     "tottime_s": tottime, "cumtime_s": cumtime})  # fmt: skip
+        rows.append(
+            {
+                "file": rel,
+                "line": lineno,
+                "function": func,
+                "calls": ncalls,
+                "tottime_s": tottime,
+                "cumtime_s": cumtime,
+            }
+        )
     rows.sort(key=lambda r: r["tottime_s"], reverse=True)
     with open(out, "w", encoding="utf-8") as fh:
         json.dump({"exitstatus": int(code), "functions": rows[:25]}, fh)

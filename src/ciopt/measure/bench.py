@@ -67,4 +67,3 @@ def run_benchmarks(
     medians = {b["fullname"]: float(b["stats"]["median"]) for b in benches}
     rounds = {b["fullname"]: int(b["stats"]["rounds"]) for b in benches}
     return BenchRun(medians, rounds, done.seconds)
-

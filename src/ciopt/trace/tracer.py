@@ -1,4 +1,4 @@
-"""The run's event stream: spans and events appended to ``trace.jsonl`` and flushed as they happen."""
+"""The run's event stream: spans and events appended to ``trace.jsonl``, flushed as they happen."""
 
 from __future__ import annotations
 
@@ -63,8 +63,15 @@ class Tracer:
         parent = self._stack[-1].span_id if self._stack else None
         span = Span(self, name, secrets.token_hex(8), parent)
         start = time.perf_counter()
-        self._write({"type": "span_start", "name": name, "span_id": span.span_id,
-                     "parent_id": parent, "attrs": attrs})  # fmt: skip
+        self._write(
+            {
+                "type": "span_start",
+                "name": name,
+                "span_id": span.span_id,
+                "parent_id": parent,
+                "attrs": attrs,
+            }
+        )
         self._stack.append(span)
         status, error = "ok", None
         try:
@@ -75,10 +82,14 @@ class Tracer:
         finally:
             self._stack.pop()
             record: dict[str, Any] = {
-                "type": "span_end", "name": name, "span_id": span.span_id, "parent_id": parent,
-                "status": status, "duration_s": round(time.perf_counter() - start, 6),
+                "type": "span_end",
+                "name": name,
+                "span_id": span.span_id,
+                "parent_id": parent,
+                "status": status,
+                "duration_s": round(time.perf_counter() - start, 6),
                 "attrs": span.attrs,
-            }  # fmt: skip
+            }
             if error:
                 record["error"] = error
             if self.budget is not None:

@@ -9,13 +9,38 @@ __all__ = ["ALWAYS_FORBIDDEN", "violations"]
 
 # Never editable by a candidate, whatever the configuration allows.
 ALWAYS_FORBIDDEN = (
-    "tests/*", "test/*", "*/tests/*", "*/test/*", "test_*.py", "*/test_*.py", "*_test.py",
-    "benchmarks/*", "*/benchmarks/*", "bench/*", "conftest.py", "*/conftest.py",
-    "pyproject.toml", "setup.py", "setup.cfg", "tox.ini", "noxfile.py", "pytest.ini",
-    "requirements*.txt", "*.lock", "MANIFEST.in", "Makefile",
-    ".github/*", ".gitlab-ci.yml", ".gitlab/*", ".ciopt.toml", ".ciopt/*",
-    ".pre-commit-config.yaml", ".git/*", ".gitattributes", ".gitmodules",
-)  # fmt: skip
+    "tests/*",
+    "test/*",
+    "*/tests/*",
+    "*/test/*",
+    "test_*.py",
+    "*/test_*.py",
+    "*_test.py",
+    "benchmarks/*",
+    "*/benchmarks/*",
+    "bench/*",
+    "conftest.py",
+    "*/conftest.py",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "tox.ini",
+    "noxfile.py",
+    "pytest.ini",
+    "requirements*.txt",
+    "*.lock",
+    "MANIFEST.in",
+    "Makefile",
+    ".github/*",
+    ".gitlab-ci.yml",
+    ".gitlab/*",
+    ".ciopt.toml",
+    ".ciopt/*",
+    ".pre-commit-config.yaml",
+    ".git/*",
+    ".gitattributes",
+    ".gitmodules",
+)
 
 
 def violations(changed: Sequence[str], allowed: Sequence[str]) -> list[str]:

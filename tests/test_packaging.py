@@ -1,0 +1,66 @@
+"""The package as users install it: the pin on litellm, the entry point, the shipped files."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from importlib.resources import files
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+from conftest import ROOT
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def test_litellm_pin_excludes_the_compromised_releases() -> None:
+    (spec,) = [
+        Requirement(r).specifier
+        for r in PYPROJECT["project"]["dependencies"]
+        if Requirement(r).name == "litellm"
+    ]
+    for bad in ("1.82.7", "1.82.8", "1.107.0", "1.107.3", "1.107.99"):
+        assert Version(bad) not in spec, bad
+    assert Version("1.106.2") in spec  # the release this suite runs against
+
+
+def test_console_script_and_runtime_dependencies() -> None:
+    assert PYPROJECT["project"]["scripts"] == {"ciopt": "ciopt.cli:main"}
+    names = {Requirement(r).name.lower() for r in PYPROJECT["project"]["dependencies"]}
+    assert names == {
+        "pydantic",
+        "pydantic-settings",
+        "litellm",
+        "jinja2",
+        "pygithub",
+        "python-gitlab",
+        "dagger-io",
+    }
+
+
+def test_templates_and_injected_helpers_ship_with_the_package() -> None:
+    root = files("ciopt")
+    for rel in (
+        "agent/templates/propose.system.j2",
+        "agent/templates/propose.user.j2",
+        "report/templates/report.md.j2",
+        "inject/ciopt_probe.py",
+        "inject/ciopt_profile.py",
+        "py.typed",
+    ):
+        assert root.joinpath(rel).is_file(), rel
+
+
+def test_injected_helpers_use_only_the_standard_library() -> None:
+    for name in ("ciopt_probe.py", "ciopt_profile.py"):
+        tree = ast.parse(files("ciopt").joinpath("inject", name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                mods = (
+                    [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+                )
+                for mod in mods:
+                    top = (mod or "").split(".")[0]
+                    assert top in sys.stdlib_module_names or top in ("__future__", "pytest"), mod
