@@ -14,7 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from ciopt.errors import ConfigError
+from ciopt.errors import ConfigError, RequestError
 
 __all__ = ["Limits", "Settings", "load_settings"]
 
@@ -46,7 +46,13 @@ class Limits(BaseModel):
                 notes.append(f"{name}={value:g} capped at the configured {values[name]:g}")
                 continue
             values[name] = value
-        return Limits(**values), notes
+        try:
+            return Limits(**values), notes
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise RequestError(
+                f"budget {first['loc'][0]}={first['input']}: {first['msg']}"
+            ) from exc
 
 
 class Settings(BaseSettings):

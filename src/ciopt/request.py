@@ -15,6 +15,7 @@ It is never given to a shell: values become argument-list items after validation
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import unicodedata
@@ -72,7 +73,8 @@ class Request(BaseModel):
     @classmethod
     def _selectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for selector in value:
-            if selector.startswith("-") or _escapes(selector.split("::")[0]):
+            # pytest reads options from "-..." words and, since 8.2, from "@file" words.
+            if selector.startswith(("-", "@")) or _escapes(selector.split("::")[0]):
                 raise ValueError(
                     f"selector {selector!r} must be a path (or pytest node id) inside the "
                     "repository, not an option"
@@ -153,13 +155,18 @@ def _assign(fields: dict[str, Any], key: str, value: str) -> None:
         raise RequestError(f"unknown request key {key!r}; known keys: {', '.join(KNOWN_KEYS)}")
 
 
+COUNT_KEYS = ("candidates", "max_llm_calls", "max_input_tokens", "max_output_tokens")
+
+
 def _number(key: str, value: str) -> float:
     try:
         number = float(value)
     except ValueError:
         raise RequestError(f"request key {key}={value!r} must be a number") from None
-    if number < 0:
-        raise RequestError(f"request key {key}={value!r} must not be negative")
+    if not math.isfinite(number) or number < 0:
+        raise RequestError(f"request key {key}={value!r} must be a finite, non-negative number")
+    if key in COUNT_KEYS and not number.is_integer():
+        raise RequestError(f"request key {key}={value!r} must be a whole number")
     return number
 
 

@@ -66,9 +66,10 @@ def apply_edits(files: dict[str, str], edits: list[Edit]) -> dict[str, str]:
 def _apply_one(text: str, edit: Edit, number: int) -> str:
     if not edit.search.strip():
         raise EditError(f"edit {number} has an empty SEARCH section; quote the lines to replace")
-    count = text.count(edit.search)
+    starts = _line_starts(text, edit.search)
+    count = len(starts)
     if count == 1:
-        return text.replace(edit.search, edit.replace, 1)
+        return text[: starts[0]] + edit.replace + text[starts[0] + len(edit.search) :]
     if count > 1:
         raise EditError(
             f"edit {number}: the SEARCH text occurs {count} times in {edit.path}; "
@@ -83,13 +84,24 @@ def _apply_one(text: str, edit: Edit, number: int) -> str:
     ]
     if len(hits) == 1:
         start = hits[0]
-        tail = "\n" if lines[start + len(wanted) - 1].endswith("\n") else ""
-        replacement = edit.replace + tail if edit.replace else ""
+        replacement = edit.replace
+        if replacement and not replacement.endswith("\n"):
+            replacement += "\n" if lines[start + len(wanted) - 1].endswith("\n") else ""
         return "".join([*lines[:start], replacement, *lines[start + len(wanted) :]])
     raise EditError(
         f"edit {number}: the SEARCH text does not match {edit.path}{_closest(text, edit.search)}; "
         "copy the lines exactly as they are in the file"
     )
+
+
+def _line_starts(text: str, search: str) -> list[int]:
+    """Where ``search`` occurs starting at the beginning of a line (never mid-line)."""
+    starts, at = [], text.find(search)
+    while at != -1:
+        if at == 0 or text[at - 1] == "\n":
+            starts.append(at)
+        at = text.find(search, at + 1)
+    return starts
 
 
 def _closest(text: str, search: str) -> str:
@@ -101,8 +113,10 @@ def _closest(text: str, search: str) -> str:
 
 def _path_before(lines: list[str], index: int) -> str | None:
     for line in reversed(lines[max(0, index - 3) : index]):
+        if line.strip().startswith("```"):
+            continue
         candidate = re.sub(r"^[#>*\s`]+|[*`:\s]+$", "", line.strip())
-        if candidate.startswith("```") or not candidate:
+        if not candidate:
             continue
         return candidate if re.fullmatch(r"[\w./-]+", candidate) else None
     return None

@@ -117,7 +117,8 @@ class Tracer:
         self._seq += 1
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         full = {"run_id": self.run_id, "seq": self._seq, "ts": now, **record}
-        line = json.dumps(self.redactor.value(full), default=str, sort_keys=False)
+        plain = json.loads(json.dumps(full, default=str))  # every value as JSON text first
+        line = json.dumps(self.redactor.value(plain))
         self._file.write(line + "\n")
         self._file.flush()
         os.fsync(self._file.fileno())
