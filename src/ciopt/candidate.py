@@ -11,6 +11,7 @@ from ciopt.client import Client
 from ciopt.errors import RequestError
 from ciopt.git import Git
 from ciopt.measure import BenchOptions, Comparison, compare_sides
+from ciopt.output import OutputDir
 from ciopt.trace import Tracer
 from ciopt.verdict import BenchmarkVerdict, CandidateRecord, Correctness, Guard, TestCounts
 from ciopt.verify import TestRun, run_tests, violations
@@ -51,7 +52,7 @@ def evaluate(
     bench: Bench,
     ledger: Ledger,
     tracer: Tracer,
-    out: Path,
+    out: OutputDir,
 ) -> CandidateRecord:
     """The fate of one decoded proposal. Rejections are results, not exceptions."""
     record = CandidateRecord(
@@ -99,7 +100,7 @@ def evaluate(
             client,
             root,
             base.test_selectors,
-            probe_out=out / f"cand-{number}.tests.probe.json",
+            probe_out=out.work / f"cand-{number}.tests.probe.json",
             timeout=bench.test_timeout,
         )
         broken = base.tests.broken_by(tests)
@@ -121,7 +122,7 @@ def evaluate(
             min_effect=bench.min_effect,
             seed=bench.seed + number,
             ledger=ledger,
-            bench_dir=out / "bench" / f"cand-{number}",
+            bench_dir=out.bench / f"cand-{number}",
             on_round=lambda i, medians: tracer.event("measure.round", round=i, medians=medians),
         )
         sp.set(

@@ -248,7 +248,7 @@ class Run:
             bench=bench,
             ledger=self.ledger,
             tracer=self.tracer,
-            out=self.out.path,
+            out=self.out,
         )
 
     def publish(self, bench: Bench, stopped_by: str | None) -> Verdict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 
@@ -19,153 +20,95 @@ NOT_APPLYING = (
 )
 
 
-def _run(repo: Path, out: Path, request: str, python: str, model: str | None = None) -> int:
-    if model is None:
-        empty = out.parent / "empty.jsonl"
-        empty.write_text("")
-        model = f"scripted:{empty}"
-    return main(
-        [
-            "run",
-            "--repo",
-            str(repo),
-            "--request",
-            request,
-            "--model",
-            model,
-            "--python",
-            python,
-            "--out",
-            str(out),
-            "--rounds",
-            "3",
-        ]
-    )
+class Fails(Protocol):
+    def __call__(
+        self, repo: Path, request: str, reason: str, words: str, *, model: str | None = None
+    ) -> Path: ...
 
 
-def _assert_clean_failure(
-    code: int, capsys: pytest.CaptureFixture[str], out: Path, reason: str, words: str
-) -> None:
-    err = capsys.readouterr().err.strip()
-    assert code == 1
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("error: ")
-    assert words in err
-    events = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
-    assert events[0]["type"] == "header"
-    assert any(e.get("name") == "run.error" for e in events)
-    verdict = json.loads((out / "verdict.json").read_text())
-    assert verdict["verdict"] == "error"
-    assert verdict["reason"] == reason
+@pytest.fixture
+def fails(
+    tmp_path: Path,
+    client_python: str,
+    capsys: pytest.CaptureFixture[str],
+    script: Callable[[list[str]], Path],
+) -> Fails:
+    """Run ciopt and check it failed cleanly with ``reason``; returns the output folder."""
+
+    def check(
+        repo: Path, request: str, reason: str, words: str, *, model: str | None = None
+    ) -> Path:
+        out = tmp_path / "out"
+        code = main([
+            "run", "--repo", str(repo), "--request", request, "--python", client_python,
+            "--model", model or f"scripted:{script([])}", "--out", str(out), "--rounds", "3",
+        ])  # fmt: skip
+        err = capsys.readouterr().err.strip()
+        assert code == 1
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith("error: ")
+        assert words in err
+        events = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
+        assert events[0]["type"] == "header"
+        assert any(e.get("name") == "run.error" for e in events)
+        verdict = json.loads((out / "verdict.json").read_text())
+        assert verdict["verdict"] == "error"
+        assert verdict["reason"] == reason
+        return out
+
+    return check
 
 
 @pytest.mark.parametrize(
     ("request_text", "reason", "words"),
     [
         ("target=src/textkit/nope.py::dedupe bench=benchmarks", "bad_request", "does not exist"),
-        (
-            "target=src/textkit/tokens.py::dedup bench=benchmarks",
-            "bad_request",
-            "functions there: dedupe, tokenize",
-        ),
+        ("target=src/textkit/tokens.py::dedup bench=benchmarks", "bad_request",
+         "functions there: dedupe, tokenize"),
         (f"{GOOD} colour=blue", "bad_request", "unknown request key 'colour'"),
-        (
-            "target=src/textkit/tokens.py::dedupe bench=benchmarks/nope.py",
-            "bad_request",
-            "benchmarks/nope.py does not exist",
-        ),
+        ("target=src/textkit/tokens.py::dedupe bench=benchmarks/nope.py", "bad_request",
+         "benchmarks/nope.py does not exist"),
+        ("target=src/textkit/tokens.py::dedupe bench=tests/test_tokens.py", "no_benchmark",
+         "selects no benchmark"),
     ],
-)
+)  # fmt: skip
 def test_bad_requests(
-    example_repo: Path,
-    tmp_path: Path,
-    client_python: str,
-    capsys: pytest.CaptureFixture[str],
-    request_text: str,
-    reason: str,
-    words: str,
+    example_repo: Path, fails: Fails, request_text: str, reason: str, words: str
 ) -> None:
-    out = tmp_path / "out"
-    code = _run(example_repo, out, request_text, client_python)
-    _assert_clean_failure(code, capsys, out, reason, words)
+    fails(example_repo, request_text, reason, words)
 
 
-def test_benchmark_selector_that_selects_nothing(
-    example_repo: Path,
-    tmp_path: Path,
-    client_python: str,
-    capsys: pytest.CaptureFixture[str],
-    script: Callable[[list[str]], Path],
-) -> None:
-    out = tmp_path / "out"
-    request = "target=src/textkit/tokens.py::dedupe bench=tests/test_tokens.py"
-    code = _run(example_repo, out, request, client_python, f"scripted:{script([])}")
-    _assert_clean_failure(code, capsys, out, "no_benchmark", "selects no benchmark")
-
-
-def test_not_a_git_repository(
-    tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_not_a_git_repository(tmp_path: Path, fails: Fails) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
-    out = tmp_path / "out"
-    code = _run(plain, out, GOOD, client_python)
-    _assert_clean_failure(code, capsys, out, "bad_repo", "is not a git repository")
+    fails(plain, GOOD, "bad_repo", "is not a git repository")
 
 
-def test_uncommitted_changes(
-    example_repo: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_uncommitted_changes(example_repo: Path, fails: Fails) -> None:
     (example_repo / "src" / "textkit" / "tokens.py").write_text("# edited\n")
-    out = tmp_path / "out"
-    code = _run(example_repo, out, GOOD, client_python)
-    _assert_clean_failure(code, capsys, out, "dirty_repo", "uncommitted changes")
+    fails(example_repo, GOOD, "dirty_repo", "uncommitted changes")
 
 
-def test_baseline_tests_fail(
-    example_repo: Path,
-    tmp_path: Path,
-    client_python: str,
-    capsys: pytest.CaptureFixture[str],
-    script: Callable[[list[str]], Path],
-) -> None:
-    (example_repo / "tests" / "test_broken.py").write_text(
-        "def test_broken():\n    assert 1 == 2\n"
-    )
+def test_baseline_tests_fail(example_repo: Path, fails: Fails) -> None:
+    (example_repo / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 0\n")
     git(example_repo, "add", "-A")
     git(example_repo, "commit", "-qm", "a failing test")
-    out = tmp_path / "out"
-    code = _run(example_repo, out, GOOD, client_python, f"scripted:{script([])}")
-    _assert_clean_failure(
-        code, capsys, out, "baseline_tests_failed", "tests/test_broken.py::test_broken"
-    )
+    fails(example_repo, GOOD, "baseline_tests_failed", "tests/test_broken.py::test_broken")
 
 
 def test_scripted_model_runs_out(
-    example_repo: Path,
-    tmp_path: Path,
-    client_python: str,
-    capsys: pytest.CaptureFixture[str],
-    script: Callable[[list[str]], Path],
+    example_repo: Path, fails: Fails, script: Callable[[list[str]], Path]
 ) -> None:
-    out = tmp_path / "out"
-    code = _run(
-        example_repo,
-        out,
-        f"{GOOD} candidates=3",
-        client_python,
-        f"scripted:{script([NOT_APPLYING])}",
-    )
-    _assert_clean_failure(code, capsys, out, "model_exhausted", "no response left after 1 calls")
+    model = f"scripted:{script([NOT_APPLYING])}"
+    out = fails(
+        example_repo, f"{GOOD} candidates=3", "model_exhausted", "no response left after 1 calls",
+        model=model,
+    )  # fmt: skip
     # What was learned before the model ran out is kept.
     verdict = json.loads((out / "verdict.json").read_text())
     assert [c["reason"] for c in verdict["candidates"]] == ["not_applied"]
     assert "not_applied" in (out / "report.md").read_text()
 
 
-def test_missing_scripted_file_and_no_model(
-    example_repo: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    code = _run(example_repo, out, GOOD, client_python, "scripted:/nonexistent.jsonl")
-    _assert_clean_failure(code, capsys, out, "bad_config", "does not exist")
+def test_missing_scripted_file(example_repo: Path, fails: Fails) -> None:
+    fails(example_repo, GOOD, "bad_config", "does not exist", model="scripted:/nonexistent.jsonl")

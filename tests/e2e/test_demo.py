@@ -98,6 +98,19 @@ def test_demo_finds_the_speedup_and_publishes_it(
         "publish",
     } <= names
 
+    # Each proposal saw why the earlier ones failed.
+    events = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
+    prompts = [
+        e["attrs"]["messages"][1]["content"]
+        for e in events
+        if e.get("name") == "llm.call" and e["type"] == "span_end"
+    ]
+    assert len(prompts) == 4
+    assert "Attempt 1: rejected (not_applied)" not in prompts[0]
+    assert "Attempt 1: rejected (not_applied). edit 1: the SEARCH text" in prompts[1]
+    assert "Attempt 2: rejected (tests_failed)" in prompts[2]
+    assert "Attempt 3: slower (not_faster)" in prompts[3]
+
     # Published: branch ciopt/tokens-dedupe points at the winning commit, a child of the base.
     assert git(example_repo, "rev-parse", "ciopt/tokens-dedupe") == verdict["head"]
     assert git(example_repo, "rev-parse", "ciopt/tokens-dedupe^") == base
