@@ -236,3 +236,10 @@ def test_narrowed_ignores_none_and_leaves_original_alone() -> None:
 def test_a_request_cannot_narrow_a_limit_below_its_floor() -> None:
     with pytest.raises(RequestError, match="candidates=0"):
         Limits().narrowed(candidates=0)
+
+
+def test_cli_limits_merge_key_by_key_over_the_repo_files(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ciopt.limits]\nllm_calls = 3\ncost_usd = 1.5\n")
+    settings = load_settings(tmp_path, limits={"candidates": 2})
+    assert (settings.limits.llm_calls, settings.limits.cost_usd) == (3, 1.5)
+    assert settings.limits.candidates == 2

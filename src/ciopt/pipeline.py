@@ -64,33 +64,42 @@ class Run:
         self.notes: list[str] = []
 
     def execute(self) -> Verdict:
+        bench = self.bench()
         with Worktrees(self.git) as trees:
-            base, targets, client = self.baseline(trees)
+            base, targets, client = self.baseline(trees, bench)
             allowed = self.settings.allowed_paths or sorted({t.path for t in targets})
             context = self.context(base, targets, client)
-            bench = Bench(
-                options=self.bench_options(),
-                rounds=self.request.rounds or self.settings.rounds,
-                confidence=self.request.confidence or self.settings.confidence,
-                min_effect=self.request.min_effect or self.settings.min_effect,
-                seed=self.settings.seed,
-                test_timeout=self.settings.test_timeout,
-            )
             stopped_by = self.iterate(base, context, allowed, trees, client, bench)
             return self.publish(bench, stopped_by)
 
     # -- steps ---------------------------------------------------------------------------------
 
-    def baseline(self, trees: Worktrees) -> tuple[Baseline, list[Target], Client]:
+    def bench(self) -> Bench:
+        """The measurement design: the request's choices over the settings'."""
+        return Bench(
+            options=BenchOptions(
+                selectors=self.request.bench,
+                max_time=self.settings.bench_max_time,
+                min_rounds=self.settings.bench_min_rounds,
+                timeout=self.settings.test_timeout,
+            ),
+            rounds=self.request.rounds or self.settings.rounds,
+            confidence=self.request.confidence or self.settings.confidence,
+            min_effect=self.request.min_effect or self.settings.min_effect,
+            seed=self.settings.seed,
+            test_timeout=self.settings.test_timeout,
+        )
+
+    def baseline(self, trees: Worktrees, bench: Bench) -> tuple[Baseline, list[Target], Client]:
         with self.tracer.span("workspace") as sp:
             sha = self.git.resolve(self.settings.base)
             self.base_sha = sha
             root = trees.add("base", sha)
             targets = [resolve_target(root, spec) for spec in self.request.targets]
-            for selector in (*self.request.bench, *self.request.tests):
-                if not (root / selector.split("::")[0]).exists():
+            for path in _paths(*self.request.bench, *self.request.tests):
+                if not (root / path).exists():
                     raise RequestError(
-                        f"{selector.split('::')[0]} does not exist in the repository; "
+                        f"{path} does not exist in the repository; "
                         "name an existing test file or folder"
                     )
             sp.set(base=sha, worktree=str(root), targets=[t.__dict__ for t in targets])
@@ -128,7 +137,7 @@ class Run:
                 )
         with self.tracer.span("baseline.bench") as sp:
             run = run_benchmarks(
-                client, root, self.bench_options(), self.out.bench / "baseline.json", hashseed=0
+                client, root, bench.options, self.out.bench / "baseline.json", hashseed=0
             )
             self.ledger.charge(bench_seconds=run.seconds)
             sp.set(medians=run.medians)
@@ -139,9 +148,9 @@ class Run:
             profile = self.profile(base, client)
             sp.set(hot=[h.model_dump() for h in profile[:10]])
         bench_text = "\n\n".join(
-            (base.root / s.split("::")[0]).read_text()[:6000]
-            for s in dict.fromkeys(self.request.bench)
-            if (base.root / s.split("::")[0]).is_file()
+            (base.root / path).read_text()[:6000]
+            for path in _paths(*self.request.bench)
+            if (base.root / path).is_file()
         )
         return ProposeInput(
             targets=[TargetRef(path=t.path, qualname=t.qualname) for t in targets],
@@ -322,21 +331,20 @@ class Run:
                 mde=best.mde,
                 **common,
             )
+        if not self.candidates:
+            return Verdict(
+                verdict="inconclusive",
+                reason=reason or "no_candidate",
+                message=f"no candidate was evaluated{limit_note}",
+                **common,
+            )
         reasons = sorted({c.reason for c in self.candidates})
         return Verdict(
             verdict="rejected",
             reason=reason or (reasons[0] if len(reasons) == 1 else "no_valid_candidate"),
             message=f"{len(self.candidates)} candidate(s) proposed, none passed verification "
-            f"({', '.join(reasons) or 'none proposed'}){limit_note}",
+            f"({', '.join(reasons)}){limit_note}",
             **common,
-        )
-
-    def bench_options(self) -> BenchOptions:
-        return BenchOptions(
-            selectors=self.request.bench,
-            max_time=self.settings.bench_max_time,
-            min_rounds=self.settings.bench_min_rounds,
-            timeout=self.settings.test_timeout,
         )
 
     def failed(self, exc: Exception, reason: str) -> Verdict:
@@ -355,3 +363,8 @@ class Run:
         self.out.write_report(render_report(verdict))
         self.out.write_verdict(verdict)
         return verdict
+
+
+def _paths(*selectors: str) -> list[str]:
+    """The file or folder part of pytest selectors, without repeats."""
+    return list(dict.fromkeys(s.split("::")[0] for s in selectors))

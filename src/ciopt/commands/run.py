@@ -114,21 +114,13 @@ def _settings(args: argparse.Namespace) -> tuple[Settings | None, ConfigError | 
         "executor": args.executor,
         "forge": args.forge,
         "rounds": args.rounds,
+        # merged key by key over the limits from the environment and the repo's files
+        "limits": {k: v for k, v in limits.items() if v is not None} or None,
     }
-    repo = args.repo if args.repo.is_dir() else None
     try:
-        settings = load_settings(repo, **cli)
-        given = {k: v for k, v in limits.items() if v is not None}
-        if given:
-            merged = settings.limits.model_copy(update=given)
-            settings = settings.model_copy(
-                update={"limits": type(settings.limits)(**merged.model_dump())}
-            )
-        return settings, None
+        return load_settings(args.repo if args.repo.is_dir() else None, **cli), None
     except ConfigError as exc:
         return None, exc
-    except ValueError as exc:
-        return None, ConfigError(f"a budget flag is out of range: {exc}")
 
 
 def _request_text(args: argparse.Namespace) -> str:
@@ -179,5 +171,6 @@ def _summary(verdict: Verdict, out: Path) -> str:
         lines.append(f"  candidate {cand.id}: {cand.outcome:<12} {cand.reason}: {cand.message}")
     if verdict.branch:
         lines.append(f"  published: branch {verdict.branch} ({verdict.pr_url})")
-    lines.append(f"  results: {out}/ (verdict.json, report.md, patch.diff, trace.jsonl, bench/)")
+    files = [p.name for p in sorted(out.iterdir()) if p.name != "work"]
+    lines.append(f"  results: {out}/ ({', '.join(files)})")
     return "\n".join(lines)
