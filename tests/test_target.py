@@ -76,23 +76,21 @@ def test_plain_function(flat: Path) -> None:
     )
 
 
-def test_async_function(flat: Path) -> None:
-    target = resolve_target(flat, "pkg/mod.py::fetch")
-    assert target.lineno == line_of(MODULE, "async def fetch")
-    assert target.end_lineno == line_of(MODULE, "return url")
-
-
-def test_method(flat: Path) -> None:
-    target = resolve_target(flat, "pkg/mod.py::Outer.method")
-    assert target.qualname == "Outer.method"
-    assert target.lineno == line_of(MODULE, "def method")
-    assert target.end_lineno == line_of(MODULE, "return 1")
-
-
-def test_nested_class_method(flat: Path) -> None:
-    target = resolve_target(flat, "pkg/mod.py::Outer.Inner.deep")
-    assert target.lineno == line_of(MODULE, "def deep")
-    assert target.end_lineno == line_of(MODULE, "return 2")
+@pytest.mark.parametrize(
+    ("qualname", "first", "last"),
+    [
+        ("fetch", "async def fetch", "return url"),
+        ("Outer.method", "def method", "return 1"),
+        ("Outer.Inner.deep", "def deep", "return 2"),
+    ],
+)
+def test_async_functions_methods_and_nested_methods(
+    flat: Path, qualname: str, first: str, last: str
+) -> None:
+    target = resolve_target(flat, f"pkg/mod.py::{qualname}")
+    assert target.qualname == qualname
+    assert target.lineno == line_of(MODULE, first)
+    assert target.end_lineno == line_of(MODULE, last)
 
 
 def test_decorated_function_starts_at_first_decorator(flat: Path) -> None:
