@@ -112,41 +112,28 @@ def test_source_is_exactly_the_function(flat: Path) -> None:
     assert resolve_target(flat, "pkg/mod.py::last").source(flat) == "def last():\n    pass"
 
 
-def test_src_layout(tmp_path: Path) -> None:
-    write(tmp_path, "src/pkg/__init__.py", "")
-    write(tmp_path, "src/pkg/sub/__init__.py", "")
-    write(tmp_path, "src/pkg/sub/mod.py")
-    target = resolve_target(tmp_path, "src/pkg/sub/mod.py::plain")
-    assert target.module == "pkg.sub.mod"
-    assert target.import_root == "src"
-    assert target.path == "src/pkg/sub/mod.py"
+@pytest.mark.parametrize(
+    ("files", "spec", "module", "import_root"),
+    [
+        (["src/pkg/__init__.py", "src/pkg/sub/__init__.py"], "src/pkg/sub/mod.py", "pkg.sub.mod",
+         "src"),
+        ([], "tool.py", "tool", ""),
+        ([], "scripts/tool.py", "tool", "scripts"),
+        (["__init__.py", "pkg/__init__.py"], "pkg/mod.py", "pkg.mod", ""),  # stops at the root
+    ],
+)  # fmt: skip
+def test_module_and_import_root_follow_the_layout(
+    tmp_path: Path, files: list[str], spec: str, module: str, import_root: str
+) -> None:
+    for init in files:
+        write(tmp_path, init, "")
+    write(tmp_path, spec)
+    target = resolve_target(tmp_path, f"{spec}::plain")
+    assert (target.path, target.module, target.import_root) == (spec, module, import_root)
 
 
 def test_flat_layout(flat: Path) -> None:
     target = resolve_target(flat, "pkg/mod.py::plain")
-    assert target.module == "pkg.mod"
-    assert target.import_root == ""
-
-
-def test_top_level_script(tmp_path: Path) -> None:
-    write(tmp_path, "tool.py")
-    target = resolve_target(tmp_path, "tool.py::plain")
-    assert target.module == "tool"
-    assert target.import_root == ""
-
-
-def test_script_in_plain_directory(tmp_path: Path) -> None:
-    write(tmp_path, "scripts/tool.py")
-    target = resolve_target(tmp_path, "scripts/tool.py::plain")
-    assert target.module == "tool"
-    assert target.import_root == "scripts"
-
-
-def test_package_stops_at_repo_root(tmp_path: Path) -> None:
-    write(tmp_path, "__init__.py", "")
-    write(tmp_path, "pkg/__init__.py", "")
-    write(tmp_path, "pkg/mod.py")
-    target = resolve_target(tmp_path, "pkg/mod.py::plain")
     assert target.module == "pkg.mod"
     assert target.import_root == ""
 

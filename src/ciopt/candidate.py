@@ -37,7 +37,6 @@ class Bench:
     confidence: float
     min_effect: float
     seed: int
-    test_timeout: float
 
 
 def evaluate(
@@ -101,7 +100,7 @@ def evaluate(
             root,
             base.test_selectors,
             probe_out=out.work / f"cand-{number}.tests.probe.json",
-            timeout=bench.test_timeout,
+            timeout=bench.options.timeout,
         )
         broken = base.tests.broken_by(tests)
         counts = TestCounts(**tests.summary(), broken=broken)

@@ -87,7 +87,6 @@ class Run:
             confidence=self.request.confidence or self.settings.confidence,
             min_effect=self.request.min_effect or self.settings.min_effect,
             seed=self.settings.seed,
-            test_timeout=self.settings.test_timeout,
         )
 
     def baseline(self, trees: Worktrees, bench: Bench) -> tuple[Baseline, list[Target], Client]:
