@@ -36,8 +36,8 @@ demo: $(STAMP) $(CLIENT_STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples/make_example_repo.py
-	$(BIN)/ruff format --check src tests examples/make_example_repo.py
+	$(BIN)/ruff check src tests examples/make_example_repo.py examples/power
+	$(BIN)/ruff format --check src tests examples/make_example_repo.py examples/power
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -40,14 +40,14 @@ def write_ciopt_toml(repo: Path, body: str) -> None:
 def test_defaults_without_repo() -> None:
     settings = load_settings(None)
     assert isinstance(settings, Settings)
-    assert settings.rounds == 10
+    assert settings.rounds == 200
     assert settings.model is None
     assert settings.limits == Limits()
 
 
 def test_defaults_for_repo_without_config(repo: Path) -> None:
     settings = load_settings(repo)
-    assert settings.rounds == 10
+    assert settings.rounds == 200
     assert settings.limits == Limits()
 
 
@@ -64,7 +64,7 @@ def test_pyproject_tool_ciopt_overrides_defaults(repo: Path) -> None:
 
 def test_pyproject_without_tool_ciopt_is_ignored(repo: Path) -> None:
     write_pyproject(repo, "")
-    assert load_settings(repo).rounds == 10
+    assert load_settings(repo).rounds == 200
 
 
 def test_ciopt_toml_overrides_pyproject(repo: Path) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ciopt.agent import EditError, Proposal, apply_edits
 from ciopt.budget import Ledger
 from ciopt.client import Client
+from ciopt.comparing import Sides, measure_sides
 from ciopt.errors import RequestError
 from ciopt.git import Git
-from ciopt.measure import BenchOptions, Comparison, compare_sides
+from ciopt.measure import BenchOptions, Comparison, Design
+from ciopt.measured import describe, measurement_fields
 from ciopt.output import OutputDir
 from ciopt.trace import Tracer
-from ciopt.verdict import BenchmarkVerdict, CandidateRecord, Correctness, Guard, TestCounts
+from ciopt.verdict import CandidateRecord, Correctness, Guard, TestCounts
 from ciopt.verify import TestRun, run_tests, violations
 from ciopt.workspace import Worktrees
 
@@ -33,10 +35,8 @@ class Bench:
     """How candidates are measured against the baseline."""
 
     options: BenchOptions
-    rounds: int
-    confidence: float
-    min_effect: float
-    seed: int
+    design: Design
+    measure: str = "walltime"
 
 
 def evaluate(
@@ -110,63 +110,30 @@ def evaluate(
         shown = ", ".join(broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
         return _rejected(record, "tests_failed", f"{len(broken)} test(s) broke: {shown}")
 
-    with tracer.span("candidate.measure", candidate=number) as sp:
-        comparison = compare_sides(
-            client,
-            base.root,
-            root,
-            bench.options,
-            rounds=bench.rounds,
-            confidence=bench.confidence,
-            min_effect=bench.min_effect,
-            seed=bench.seed + number,
-            ledger=ledger,
-            bench_dir=out.bench / f"cand-{number}",
-            on_round=lambda i, medians: tracer.event("measure.round", round=i, medians=medians),
-        )
-        sp.set(
-            verdict=comparison.verdict,
-            ratio=comparison.overall.ratio,
-            ci=[comparison.overall.ci_low, comparison.overall.ci_high],
-        )
-    return measured(record, comparison)
+    comparison = measure_sides(
+        client,
+        Sides(base.sha, head, base.root, root),
+        bench.options,
+        replace(bench.design, seed=bench.design.seed + number),
+        measure=bench.measure,
+        ledger=ledger,
+        tracer=tracer,
+        bench_dir=out.bench / f"cand-{number}",
+        candidate=number,
+    )
+    return measured(record, comparison, bench.measure)
 
 
-def measured(record: CandidateRecord, comparison: Comparison) -> CandidateRecord:
-    est = comparison.overall
+def measured(
+    record: CandidateRecord, comparison: Comparison, measure: str = "walltime"
+) -> CandidateRecord:
     word = comparison.verdict
-    messages = {
-        "faster": "faster beyond doubt at this confidence",
-        "slower": "slower than the baseline",
-        "no_change": "no change larger than the minimum effect",
-        "inconclusive": "the measurement could not decide",
-    }
     return record.model_copy(
         update={
             "outcome": word,
             "reason": "verified_faster" if word == "faster" else "not_faster",
-            "message": f"ratio {est.ratio:.3g} ({est.ci_low:.3g}–{est.ci_high:.3g}): "
-            + messages[word]
-            + (
-                f"; rounds cut short by the {comparison.stopped_by} budget"
-                if comparison.stopped_by
-                else ""
-            ),
-            "ratio": est.ratio,
-            "ci": (est.ci_low, est.ci_high),
-            "mde": est.mde,
-            "benchmarks": [
-                BenchmarkVerdict(
-                    name=b.name,
-                    ratio=b.estimate.ratio,
-                    ci=(b.estimate.ci_low, b.estimate.ci_high),
-                    rounds=b.estimate.rounds,
-                    base_median_s=b.base_median_s,
-                    head_median_s=b.head_median_s,
-                    verdict=b.verdict,
-                )
-                for b in comparison.benchmarks
-            ],
+            "message": describe(comparison),
+            **measurement_fields(comparison, measure=measure),
         }
     )
 

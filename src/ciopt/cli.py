@@ -1,7 +1,7 @@
 """The ``ciopt`` command: the one place errors become messages and exit codes.
 
 Exit codes: 0 a result (whatever the verdict), 1 an error the user can fix, 3 a bug in ciopt,
-130 interrupted.
+4 ``compare``'s verdict is one that ``--fail-on`` names, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import traceback
 from collections.abc import Sequence
 
 from ciopt import __version__
+from ciopt.commands import calibrate as calibrate_cmd
+from ciopt.commands import compare as compare_cmd
 from ciopt.commands import run as run_cmd
 from ciopt.errors import CioptError
 
@@ -22,12 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ciopt", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ciopt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_cmd.add_parser(sub)
+    commands = {"run": run_cmd, "compare": compare_cmd, "calibrate": calibrate_cmd}
+    for command in commands.values():
+        command.add_parser(sub)
     args = parser.parse_args(argv)
     try:
-        if args.command == "run":
-            return run_cmd.run(args)
-        parser.error(f"unknown command {args.command}")
+        return int(commands[args.command].run(args))
     except CioptError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -41,4 +43,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
-    return 0

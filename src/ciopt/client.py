@@ -11,6 +11,7 @@ import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -32,6 +33,7 @@ class ProbeReport(BaseModel):
     modules: dict[str, dict[str, str | None]] = {}
     python: str = ""
     version: str = ""
+    setup: dict[str, Any] = {}  # pinned_cpu, gc, waited_s: how a benchmark process was set up
 
 
 def find_python(repo: Path, configured: str | None) -> str:
@@ -83,9 +85,18 @@ class Client:
             **extra,
         )
 
-    def run(self, root: Path, args: Sequence[str], *, timeout: float, **env: str) -> Completed:
+    def run(
+        self,
+        root: Path,
+        args: Sequence[str],
+        *,
+        timeout: float,
+        prefix: Sequence[str] = (),
+        **env: str,
+    ) -> Completed:
+        """``[*prefix, python, *args]`` in ``root``; ``prefix`` wraps the interpreter (valgrind)."""
         return self.executor.run(
-            root, [self.python, *args], env=self.env(root, **env), timeout=timeout
+            root, [*prefix, self.python, *args], env=self.env(root, **env), timeout=timeout
         )
 
     def check_tools(self, root: Path) -> None:

@@ -75,7 +75,11 @@ class Settings(BaseSettings):
     tests: str = ""
     allowed_paths: list[str] = Field(default_factory=list)
     pass_env: list[str] = Field(default_factory=list)
-    rounds: int = Field(10, ge=3)
+    rounds: int = Field(200, ge=3)  # most interleaved rounds in one comparison
+    time_budget: float = Field(60.0, gt=0)  # seconds of measurement in one comparison
+    pairing: Literal["duet", "sequential"] = "duet"
+    measure: Literal["walltime", "instructions"] = "walltime"
+    calibration: Path | None = None  # default: the one `ciopt calibrate` left in .git/ciopt
     min_effect: float = Field(0.02, gt=0, lt=1)
     confidence: float = Field(0.99, gt=0.5, lt=1)
     bench_max_time: float = Field(0.25, gt=0)

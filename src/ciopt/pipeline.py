@@ -21,7 +21,8 @@ from ciopt.errors import BaselineError, BudgetExhausted, RequestError
 from ciopt.executors import Executor
 from ciopt.forges import Forge
 from ciopt.git import Git
-from ciopt.measure import BenchOptions, run_benchmarks
+from ciopt.measure import run_benchmarks
+from ciopt.measure.setup import bench_options, calibration_floors, design
 from ciopt.output import OutputDir
 from ciopt.report import render_report
 from ciopt.request import Request
@@ -76,17 +77,19 @@ class Run:
 
     def bench(self) -> Bench:
         """The measurement design: the request's choices over the settings'."""
+        r, s = self.request, self.settings
         return Bench(
-            options=BenchOptions(
-                selectors=self.request.bench,
-                max_time=self.settings.bench_max_time,
-                min_rounds=self.settings.bench_min_rounds,
-                timeout=self.settings.test_timeout,
+            options=bench_options(s, r.bench),
+            design=design(
+                s,
+                selectors=r.bench,
+                floors=calibration_floors(s, self.git, self.notes),
+                max_rounds=r.rounds,
+                confidence=r.confidence,
+                min_effect=r.min_effect,
+                time_budget=r.time_budget,
             ),
-            rounds=self.request.rounds or self.settings.rounds,
-            confidence=self.request.confidence or self.settings.confidence,
-            min_effect=self.request.min_effect or self.settings.min_effect,
-            seed=self.settings.seed,
+            measure=r.measure or s.measure,
         )
 
     def baseline(self, trees: Worktrees, bench: Bench) -> tuple[Baseline, list[Target], Client]:
@@ -293,8 +296,8 @@ class Run:
             "run_id": self.tracer.run_id,
             "candidates": self.candidates,
             "targets": list(self.request.targets),
-            "confidence": bench.confidence,
-            "min_effect": bench.min_effect,
+            "confidence": bench.design.confidence,
+            "min_effect": bench.design.min_effect,
             "stopped_by": stopped_by,
             "notes": self.notes,
             "budget": self.ledger.snapshot(),
@@ -312,6 +315,8 @@ class Run:
                 ratio=best.ratio,
                 ci=best.ci,
                 mde=best.mde,
+                measurement=best.measurement,
+                warnings=best.warnings,
                 correctness=best.correctness,
                 **common,
             )
@@ -328,6 +333,8 @@ class Run:
                 ratio=best.ratio,
                 ci=best.ci,
                 mde=best.mde,
+                measurement=best.measurement,
+                warnings=best.warnings,
                 **common,
             )
         if not self.candidates:

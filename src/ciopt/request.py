@@ -19,7 +19,7 @@ import math
 import re
 import shlex
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -55,6 +55,8 @@ class Request(BaseModel):
     min_effect: float | None = Field(None, gt=0, lt=1)
     confidence: float | None = Field(None, gt=0.5, lt=1)
     max_minutes: float | None = Field(None, gt=0)
+    time_budget: float | None = Field(None, gt=0, le=3600)  # seconds per comparison
+    measure: Literal["walltime", "instructions"] | None = None
     limits: dict[str, float] = Field(default_factory=dict)
     slug: str | None = None
 
@@ -138,6 +140,8 @@ KNOWN_KEYS = (
     "min_effect",
     "confidence",
     "max_minutes",
+    "time_budget",
+    "measure",
     "slug",
     *LIMIT_KEYS,
 )
@@ -149,7 +153,7 @@ def _assign(fields: dict[str, Any], key: str, value: str) -> None:
         fields[name] = (*fields.get(name, ()), *(v for v in re.split(r"[,\s]+", value) if v))
     elif key in LIMIT_KEYS:
         fields["limits"][LIMIT_KEYS[key]] = _number(key, value)
-    elif key in ("rounds", "min_effect", "confidence", "max_minutes", "slug"):
+    elif key in KNOWN_KEYS:
         fields[key] = value
     else:
         raise RequestError(f"unknown request key {key!r}; known keys: {', '.join(KNOWN_KEYS)}")

@@ -1,4 +1,4 @@
-"""``verdict.json``: the machine-readable result of ``ciopt run`` (schema ``ciopt.verdict/1``)."""
+"""``verdict.json``: what ``ciopt run`` and ``ciopt compare`` found (``ciopt.verdict/1``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ __all__ = [
     "Correctness",
     "Differential",
     "Guard",
+    "Look",
+    "Measurement",
     "TestCounts",
     "Verdict",
 ]
@@ -25,9 +27,34 @@ class BenchmarkVerdict(BaseModel):
     ratio: float
     ci: tuple[float, float]
     rounds: int
-    base_median_s: float
-    head_median_s: float
+    base_median_s: float | None = None
+    head_median_s: float | None = None
+    base_instructions: float | None = None  # per call, with --measure instructions
+    head_instructions: float | None = None
     verdict: str
+    p_value: float | None = None  # of the claim made (Holm-adjusted across benchmarks)
+    min_effect: float | None = None  # the larger of the asked one and the noise floor
+    mde: float | None = None
+
+
+class Look(BaseModel):
+    fraction: float  # of the time budget used
+    rounds: int
+    alpha: float  # the error rate this look spent
+    verdict: str
+
+
+class Measurement(BaseModel):
+    """How the numbers were obtained: enough to judge them without the trace."""
+
+    measure: Literal["walltime", "instructions"] = "walltime"
+    pairing: str | None = None  # duet, sequential
+    timer: str | None = None
+    seconds: float = 0.0
+    stopped_by: str | None = None  # decided, time_budget, max_rounds, or a budget limit
+    decision_confidence: float | None = None  # the level of the reported intervals
+    looks: list[Look] = []
+    calibration: str | None = None  # the calibration file whose noise floors were applied
 
 
 class TestCounts(BaseModel):
@@ -67,6 +94,8 @@ class CandidateRecord(BaseModel):
     ci: tuple[float, float] | None = None
     mde: float | None = None
     benchmarks: list[BenchmarkVerdict] = []
+    measurement: Measurement | None = None
+    warnings: list[str] = []
     correctness: Correctness = Field(default_factory=Correctness)
     diff: str = ""
 
@@ -86,6 +115,8 @@ class Verdict(BaseModel):
     confidence: float | None = None
     min_effect: float | None = None
     mde: float | None = None
+    measurement: Measurement | None = None
+    warnings: list[str] = []
     correctness: Correctness = Field(default_factory=Correctness)
     budget: dict[str, Any] = Field(default_factory=dict)
     run_id: str | None = None

@@ -7,7 +7,18 @@ import random
 import pytest
 
 from ciopt.measure import stats
-from ciopt.measure.stats import Estimate, classify, estimate, log_ratios, median, t_quantile
+from ciopt.measure.stats import (
+    Decision,
+    Estimate,
+    bimodality,
+    decide,
+    detectable,
+    estimate,
+    holm,
+    log_ratios,
+    median,
+    t_quantile,
+)
 
 # Student's t quantiles (standard tables / scipy.stats.t.ppf), p -> value.
 T_TABLE: dict[int, dict[float, float]] = {
@@ -76,26 +87,23 @@ def test_log_ratios_length_mismatch() -> None:
 
 def test_estimate_needs_rounds() -> None:
     with pytest.raises(ValueError):
-        estimate([], 0.95)
+        estimate([])
 
 
 def test_estimate_one_round_has_infinite_interval() -> None:
-    est = estimate([math.log(0.8)], 0.95)
+    est = estimate([math.log(0.8)])
     assert est.ratio == pytest.approx(0.8)
-    assert est.ci_low == 0.0
-    assert est.ci_high == math.inf
-    assert est.mde == math.inf
+    assert est.interval(0.95) == (0.0, math.inf)
+    assert detectable(est, 0.95, 0.02) == 1.0
     assert est.rounds == 1
-    assert classify(est, 0.02) == "inconclusive"
+    assert decide(est, 0.05, 0.02).verdict == "inconclusive"
 
 
 def test_estimate_identical_logs_zero_width() -> None:
-    est = estimate([math.log(0.9)] * 5, 0.99)
-    assert est.ratio == pytest.approx(0.9)
-    assert est.ci_low == pytest.approx(0.9)
-    assert est.ci_high == pytest.approx(0.9)
-    assert est.mde == pytest.approx(0.0)
-    assert classify(est, 0.02) == "faster"
+    est = estimate([math.log(0.9)] * 5)
+    assert est.interval(0.99) == pytest.approx((0.9, 0.9))
+    assert detectable(est, 0.99, 0.02) == pytest.approx(0.02)
+    assert decide(est, 0.01, 0.02) == Decision("faster", 0.0)
 
 
 def test_estimate_matches_hand_computation() -> None:
@@ -103,55 +111,120 @@ def test_estimate_matches_hand_computation() -> None:
     mean = sum(logs) / 4
     sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / 3)
     half = 3.182446 * sd / 2  # t(0.975, 3)
-    est = estimate(logs, 0.95)
+    est = estimate(logs)
     assert est.ratio == pytest.approx(math.exp(mean))
-    assert est.ci_low == pytest.approx(math.exp(mean - half), rel=1e-5)
-    assert est.ci_high == pytest.approx(math.exp(mean + half), rel=1e-5)
-    assert est.mde == pytest.approx(math.expm1(half), rel=1e-5)
+    low, high = est.interval(0.95)
+    assert low == pytest.approx(math.exp(mean - half), rel=1e-5)
+    assert high == pytest.approx(math.exp(mean + half), rel=1e-5)
+    assert detectable(est, 0.95, 0.02) == pytest.approx(1 - 0.98 * math.exp(-half), rel=1e-5)
     assert est.rounds == 4
-    assert est.confidence == 0.95
 
 
 def test_higher_confidence_widens_interval() -> None:
-    logs = [0.01, -0.02, 0.03, 0.0, -0.01]
-    narrow, wide = estimate(logs, 0.9), estimate(logs, 0.99)
-    assert wide.ci_low < narrow.ci_low < narrow.ratio < narrow.ci_high < wide.ci_high
+    est = estimate([0.01, -0.02, 0.03, 0.0, -0.01])
+    (nl, nh), (wl, wh) = est.interval(0.9), est.interval(0.99)
+    assert wl < nl < est.ratio < nh < wh
 
 
-def interval(low: float, high: float) -> Estimate:
-    return Estimate(
-        ratio=(low + high) / 2, ci_low=low, ci_high=high, rounds=10, confidence=0.99, mde=0.0
-    )
+# One-sided p-values of Student's t (scipy.stats.t.sf(t, df)), t -> p.
+T_SF = [(2.0, 4, 0.0580), (3.0, 9, 0.0074), (1.0, 29, 0.1628), (4.0, 2, 0.0286)]
+
+
+@pytest.mark.parametrize(("t", "df", "p"), T_SF)
+def test_p_values_match_the_t_distribution(t: float, df: int, p: float) -> None:
+    est = Estimate(mean=-t * 0.01, se=0.01, rounds=df + 1)
+    assert est.p_below(1.0) == pytest.approx(p, abs=1e-4)
+    assert est.p_above(1.0) == pytest.approx(1 - p, abs=1e-4)
+
+
+def test_p_value_and_interval_agree() -> None:
+    """A claim at level alpha/2 one-sided is the same as the (1 - alpha) interval clearing it."""
+    est = estimate([-0.05, -0.04, -0.06, -0.03, -0.05, -0.045])
+    for alpha in (0.2, 0.05, 0.01, 0.001):
+        high = est.interval(1 - alpha)[1]
+        assert (est.p_below(high * 1.0001) < alpha / 2) and not est.p_below(high * 0.9999) < (
+            alpha / 2
+        )
 
 
 ME = 0.02
 LOW, HIGH = 1 - ME, 1 + ME
 
 
+def at(ratio: float, half: float) -> Estimate:
+    """An estimate whose 99% interval is ``ratio`` times/over ``exp(half)`` (df = 9)."""
+    return Estimate(math.log(ratio), half / t_quantile(0.995, 9), 10)
+
+
 @pytest.mark.parametrize(
-    ("low", "high", "expected"),
+    ("ratio", "half", "expected"),
     [
-        (0.80, 0.90, "faster"),
-        (0.80, math.nextafter(LOW, 0), "faster"),
-        (0.80, LOW, "inconclusive"),  # touching the threshold is not clearing it
-        (1.10, 1.20, "slower"),
-        (math.nextafter(HIGH, 2), 1.20, "slower"),
-        (HIGH, 1.20, "inconclusive"),
-        (LOW, HIGH, "no_change"),  # boundaries included
-        (0.99, 1.01, "no_change"),
-        (math.nextafter(LOW, 0), 1.0, "inconclusive"),
-        (1.0, math.nextafter(HIGH, 2), "inconclusive"),
-        (0.90, 1.10, "inconclusive"),
-        (0.0, math.inf, "inconclusive"),
+        (0.85, 0.05, "faster"),
+        (0.96, 0.01, "faster"),
+        (0.975, 0.01, "inconclusive"),  # the interval reaches past 1 - min_effect
+        (1.15, 0.05, "slower"),
+        (1.0, 0.015, "no_change"),
+        (1.0, 0.025, "inconclusive"),
+        (0.99, 0.05, "inconclusive"),
     ],
 )
-def test_classify_boundaries(low: float, high: float, expected: str) -> None:
-    assert classify(interval(low, high), ME) == expected
+def test_decide_reads_the_interval(ratio: float, half: float, expected: str) -> None:
+    est = at(ratio, half)
+    assert decide(est, 0.01, ME).verdict == expected
+    low, high = est.interval(0.99)
+    by_interval = (
+        "faster"
+        if high < LOW
+        else "slower"
+        if low > HIGH
+        else "no_change"
+        if low >= LOW and high <= HIGH
+        else "inconclusive"
+    )
+    assert by_interval == expected
+
+
+def test_decided_claims_carry_their_p_value() -> None:
+    decision = decide(at(0.85, 0.05), 0.01, ME)
+    assert 0 < decision.p < 0.005
+    assert decide(at(0.99, 0.05), 0.01, ME).p == 1.0
+
+
+@pytest.mark.parametrize(
+    ("ps", "alpha", "rejected"),
+    [
+        ([0.01, 0.04, 0.03, 0.005], 0.05, [True, False, False, True]),
+        ([0.01, 0.02, 0.03], 0.05, [True, True, True]),  # 0.01<=.05/3, .02<=.05/2, .03<=.05
+        ([0.02, 0.001], 0.05, [True, True]),
+        ([0.03, 0.03], 0.05, [False, False]),  # Bonferroni's first step already fails
+        ([], 0.05, []),
+    ],
+)
+def test_holm(ps: list[float], alpha: float, rejected: list[bool]) -> None:
+    assert holm(ps, alpha) == rejected
+
+
+def test_holm_keeps_the_family_wise_error_on_nulls() -> None:
+    rng = random.Random(5)
+    trials = 4000
+    any_false = sum(any(holm([rng.random() for _ in range(5)], 0.05)) for _ in range(trials))
+    assert 0.035 < any_false / trials <= 0.056
+
+
+def test_bimodality_coefficient() -> None:
+    rng = random.Random(11)
+    normal = [rng.gauss(0, 1) for _ in range(2000)]
+    two_modes = [rng.gauss(-3, 0.5) for _ in range(1000)] + [rng.gauss(3, 0.5) for _ in range(1000)]
+    uniform = [rng.random() for _ in range(2000)]
+    assert bimodality(normal) == pytest.approx(1 / 3, abs=0.03)
+    assert bimodality(uniform) == pytest.approx(5 / 9, abs=0.03)
+    assert bimodality(two_modes) > 0.8
+    assert bimodality([1.0, 1.0, 1.0, 1.0]) == 0.0
 
 
 @pytest.fixture
 def cached_t(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The simulations call ``estimate`` thousands of times with the same (p, df): memoise."""
+    """The simulations call ``t_quantile`` thousands of times with the same (p, df): memoise."""
     monkeypatch.setattr(stats, "t_quantile", functools.cache(t_quantile))
 
 
@@ -161,9 +234,10 @@ def test_interval_coverage() -> None:
     true_ratio, experiments = 0.9, 2000
     covered = 0
     for _ in range(experiments):
-        logs = [rng.gauss(math.log(true_ratio), 0.05) for _ in range(10)]
-        est = estimate(logs, 0.95)
-        covered += est.ci_low <= true_ratio <= est.ci_high
+        low, high = estimate([rng.gauss(math.log(true_ratio), 0.05) for _ in range(10)]).interval(
+            0.95
+        )
+        covered += low <= true_ratio <= high
     assert 0.93 <= covered / experiments <= 0.97
 
 
@@ -174,5 +248,5 @@ def test_a_a_rarely_claims_a_change() -> None:
     claims = 0
     for _ in range(experiments):
         logs = [rng.gauss(0.0, 0.01) for _ in range(10)]
-        claims += classify(estimate(logs, 0.99), 0.02) in ("faster", "slower")
+        claims += decide(estimate(logs), 0.01, 0.02).verdict in ("faster", "slower")
     assert claims / experiments < 0.01

@@ -61,7 +61,7 @@ def test_a_faster_report_shows_speedup_evidence_change_and_fates() -> None:
     )
     text = render_report(verdict)
     assert "`f` is 4× faster" in text
-    assert "99% confidence interval 0.2–0.3" in text
+    assert "interval 0.2–0.3 at 99% overall confidence" in text
     assert "| `b.py::test_f` | 4 ms | 1 ms | 0.25 | 0.2–0.3 | 10 | faster |" in text
     assert "9 passed, 0 failed" in text
     assert "A set replaces the list scan." in text

@@ -2,17 +2,56 @@
 
 Stdlib only; never installed. It records each test's outcome by node id and where the target
 modules were imported from, and writes them as JSON to ``$CIOPT_PROBE_OUT`` when the session ends.
+
+In benchmark processes it also fixes the conditions of the measurement once collection is done:
+``$CIOPT_GC_FREEZE`` moves everything imported and collected so far out of the garbage collector's
+reach (both sides then collect only what the benchmark allocates); ``$CIOPT_PIN_CPU`` pins the
+process to one CPU; ``$CIOPT_BARRIER`` (a folder) makes the two sides of a duet round wait for
+each other, so their benchmarks share the CPU at the same time.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 _outcomes: dict[str, str] = {}
+_setup: dict[str, Any] = {}
+BARRIER_TIMEOUT = 60.0
+
+
+def pytest_collection_finish(session: Any) -> None:
+    cpu = os.environ.get("CIOPT_PIN_CPU")
+    if cpu and hasattr(os, "sched_setaffinity"):
+        try:
+            os.sched_setaffinity(0, {int(cpu)})
+            _setup["pinned_cpu"] = int(cpu)
+        except (OSError, ValueError) as exc:
+            _setup["pin_error"] = str(exc)
+    if os.environ.get("CIOPT_GC_FREEZE"):
+        gc.collect()
+        gc.freeze()
+        _setup["gc"] = {"enabled": gc.isenabled(), "threshold": list(gc.get_threshold())}
+    barrier = os.environ.get("CIOPT_BARRIER")
+    if barrier:
+        parties = int(os.environ.get("CIOPT_BARRIER_PARTIES", "2"))
+        _setup["waited_s"] = _wait(Path(barrier), parties)
+
+
+def _wait(folder: Path, parties: int) -> float:
+    start = time.monotonic()
+    (folder / f"ready-{os.getpid()}").touch()
+    while len(list(folder.glob("ready-*"))) < parties:
+        if time.monotonic() - start > BARRIER_TIMEOUT:
+            break
+        time.sleep(0.001)
+    return time.monotonic() - start
 
 
 def pytest_runtest_logreport(report: Any) -> None:
@@ -45,6 +84,7 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         "modules": modules,
         "python": sys.executable,
         "version": sys.version.split()[0],
+        "setup": _setup,
     }
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(data, fh)

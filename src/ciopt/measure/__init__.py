@@ -1,17 +1,22 @@
-"""Measurement: pytest-benchmark processes, interleaved rounds, and the statistics over them."""
+"""Measurement: pytest-benchmark processes, the A/B experiment, and the statistics over it."""
 
 from __future__ import annotations
 
-from ciopt.measure.bench import BenchOptions, BenchRun, run_benchmarks
-from ciopt.measure.rounds import BenchmarkResult, Comparison, Samples, compare_sides, summarize
+from ciopt.measure.analysis import BenchmarkResult, Samples, analyse
+from ciopt.measure.bench import BenchOptions, BenchRun, BenchStats, run_benchmarks
+from ciopt.measure.experiment import PAIRINGS, Comparison, Design, Look, run_experiment
 
 __all__ = [
+    "PAIRINGS",
     "BenchOptions",
     "BenchRun",
+    "BenchStats",
     "BenchmarkResult",
     "Comparison",
+    "Design",
+    "Look",
     "Samples",
-    "compare_sides",
+    "analyse",
     "run_benchmarks",
-    "summarize",
+    "run_experiment",
 ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ciopt.client import Client
 from ciopt.errors import BaselineError
 
-__all__ = ["BenchOptions", "BenchRun", "run_benchmarks"]
+__all__ = ["BenchOptions", "BenchRun", "BenchStats", "run_benchmarks"]
+
+CPU_TIMER = "time.process_time"
 
 
 @dataclass(frozen=True)
@@ -21,16 +24,51 @@ class BenchOptions:
 
 
 @dataclass(frozen=True)
+class BenchStats:
+    """One benchmark in one process, from pytest-benchmark's JSON (seconds per call)."""
+
+    median: float
+    mean: float
+    stddev: float
+    min: float
+    rounds: int
+    iterations: int
+
+    @property
+    def round_seconds(self) -> float:
+        """How long one pytest-benchmark round (``iterations`` calls) takes."""
+        return self.median * self.iterations
+
+    @property
+    def cv(self) -> float:
+        return self.stddev / self.mean if self.mean > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class BenchRun:
-    medians: dict[str, float]  # benchmark full name -> median seconds per call
-    rounds: dict[str, int]
+    stats: dict[str, BenchStats]  # benchmark full name -> its figures
     seconds: float  # wall time of the whole process
+
+    @property
+    def medians(self) -> dict[str, float]:
+        return {name: s.median for name, s in self.stats.items()}
 
 
 def run_benchmarks(
-    client: Client, root: Path, options: BenchOptions, json_out: Path, *, hashseed: int
+    client: Client,
+    root: Path,
+    options: BenchOptions,
+    json_out: Path,
+    *,
+    hashseed: int,
+    timer: str | None = None,
+    **env: str,
 ) -> BenchRun:
-    """One fresh process running the selected benchmarks; raises when it fails or selects none."""
+    """One fresh process running the selected benchmarks; raises when it fails or selects none.
+
+    ``timer`` is pytest-benchmark's ``--benchmark-timer`` (``CPU_TIMER`` for duet rounds);
+    ``env`` reaches the process (and the probe plugin: CPU pinning, the start barrier).
+    """
     json_out.parent.mkdir(parents=True, exist_ok=True)
     args = [
         *options.selectors,
@@ -39,6 +77,7 @@ def run_benchmarks(
         f"--benchmark-max-time={options.max_time}",
         f"--benchmark-min-rounds={options.min_rounds}",
         "--benchmark-sort=fullname",
+        *([f"--benchmark-timer={timer}"] if timer else []),
     ]
     done, _ = client.pytest(
         root,
@@ -46,24 +85,34 @@ def run_benchmarks(
         probe_out=json_out.with_suffix(".probe.json"),
         timeout=options.timeout,
         PYTHONHASHSEED=str(hashseed),
+        **env,
     )
     selection = " ".join(options.selectors)
     if done.returncode == 5 or (done.ok and not json_out.is_file()):
-        raise BaselineError(
-            f"bench={selection} selects no benchmark; name a file or test that uses the "
-            "pytest-benchmark `benchmark` fixture",
-            reason="no_benchmark",
-        )
+        raise _selects_nothing(selection)
     if not done.ok:
         raise BaselineError(f"the benchmark run failed ({done.describe()}): {done.tail(6)}")
-    data = json.loads(json_out.read_text())
-    benches = data.get("benchmarks", [])
+    benches = json.loads(json_out.read_text()).get("benchmarks", [])
     if not benches:
-        raise BaselineError(
-            f"bench={selection} selects no benchmark; name a file or test that uses the "
-            "pytest-benchmark `benchmark` fixture",
-            reason="no_benchmark",
-        )
-    medians = {b["fullname"]: float(b["stats"]["median"]) for b in benches}
-    rounds = {b["fullname"]: int(b["stats"]["rounds"]) for b in benches}
-    return BenchRun(medians, rounds, done.seconds)
+        raise _selects_nothing(selection)
+    return BenchRun({b["fullname"]: _stats(b) for b in benches}, done.seconds)
+
+
+def _stats(bench: dict[str, Any]) -> BenchStats:
+    s = bench["stats"]
+    return BenchStats(
+        median=float(s["median"]),
+        mean=float(s.get("mean", s["median"])),
+        stddev=float(s.get("stddev", 0.0)),
+        min=float(s.get("min", s["median"])),
+        rounds=int(s["rounds"]),
+        iterations=int(s.get("iterations", 1)),
+    )
+
+
+def _selects_nothing(selection: str) -> BaselineError:
+    return BaselineError(
+        f"bench={selection} selects no benchmark; name a file or test that uses the "
+        "pytest-benchmark `benchmark` fixture",
+        reason="no_benchmark",
+    )

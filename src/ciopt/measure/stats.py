@@ -11,19 +11,59 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Estimate", "classify", "estimate", "log_ratios", "median", "t_quantile"]
+__all__ = [
+    "Decision",
+    "Estimate",
+    "bimodality",
+    "decide",
+    "detectable",
+    "estimate",
+    "holm",
+    "log_ratios",
+    "median",
+    "t_quantile",
+]
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """head/base time ratio with a confidence interval; ``mde`` is the smallest visible change."""
+    """The mean log ratio (head/base) over rounds and its standard error.
 
-    ratio: float
-    ci_low: float
-    ci_high: float
+    Intervals and p-values come from Student's t with ``rounds - 1`` degrees of freedom, so one
+    estimate answers at any confidence level (the sequential plan asks at several).
+    """
+
+    mean: float
+    se: float
     rounds: int
-    confidence: float
-    mde: float
+
+    @property
+    def ratio(self) -> float:
+        return math.exp(self.mean)
+
+    def interval(self, confidence: float) -> tuple[float, float]:
+        """A two-sided ``confidence`` interval for the ratio."""
+        if self.rounds < 2:
+            return 0.0, math.inf
+        if self.se == 0:
+            return self.ratio, self.ratio
+        half = t_quantile(1 - (1 - confidence) / 2, self.rounds - 1) * self.se
+        return math.exp(self.mean - half), math.exp(self.mean + half)
+
+    def p_below(self, ratio: float) -> float:
+        """One-sided p-value against "the true ratio is at least ``ratio``" (small: it is below)."""
+        return self._p(math.log(ratio) - self.mean)
+
+    def p_above(self, ratio: float) -> float:
+        """One-sided p-value against "the true ratio is at most ``ratio``" (small: it is above)."""
+        return self._p(self.mean - math.log(ratio))
+
+    def _p(self, margin: float) -> float:
+        if self.rounds < 2:
+            return 1.0
+        if self.se == 0:
+            return 0.0 if margin > 0 else 1.0
+        return 1 - _t_cdf(margin / self.se, self.rounds - 1)
 
 
 def median(values: Sequence[float]) -> float:
@@ -41,35 +81,81 @@ def log_ratios(base: Sequence[float], head: Sequence[float]) -> list[float]:
     return [math.log(h / b) for b, h in zip(base, head, strict=True)]
 
 
-def estimate(logs: Sequence[float], confidence: float) -> Estimate:
-    """Mean log ratio over rounds with a Student-t interval, back on the ratio scale."""
+def estimate(logs: Sequence[float]) -> Estimate:
+    """Mean and standard error of per-round log ratios (the round is the unit of replication)."""
     n = len(logs)
     if n == 0:
         raise ValueError("no rounds to estimate from")
     mean = sum(logs) / n
     if n < 2:
-        return Estimate(math.exp(mean), 0.0, math.inf, n, confidence, math.inf)
+        return Estimate(mean, math.inf, n)
     sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / (n - 1))
-    half = t_quantile(1 - (1 - confidence) / 2, n - 1) * sd / math.sqrt(n)
-    return Estimate(
-        ratio=math.exp(mean),
-        ci_low=math.exp(mean - half),
-        ci_high=math.exp(mean + half),
-        rounds=n,
-        confidence=confidence,
-        mde=math.expm1(half),
-    )
+    return Estimate(mean, sd / math.sqrt(n), n)
 
 
-def classify(est: Estimate, min_effect: float) -> str:
-    """``faster``/``slower`` only when the whole interval clears ``min_effect``."""
-    if est.ci_high < 1 - min_effect:
-        return "faster"
-    if est.ci_low > 1 + min_effect:
-        return "slower"
-    if 1 - min_effect <= est.ci_low and est.ci_high <= 1 + min_effect:
-        return "no_change"
-    return "inconclusive"
+@dataclass(frozen=True)
+class Decision:
+    """What an estimate shows at one significance level: a verdict word and its p-value."""
+
+    verdict: str
+    p: float  # of the claim made; 1.0 for inconclusive
+
+
+def decide(est: Estimate, alpha: float, min_effect: float) -> Decision:
+    """The claim the data support at two-sided level ``alpha``, if any.
+
+    ``faster`` when the whole interval lies below ``1 - min_effect``, ``slower`` above
+    ``1 + min_effect``, ``no_change`` inside both (two one-sided tests), else ``inconclusive``.
+    Each claim is a one-sided test at ``alpha / 2``, the same as reading the interval.
+    """
+    low, high = 1 - min_effect, 1 + min_effect
+    claims = {
+        "faster": est.p_below(low),
+        "slower": est.p_above(high),
+        "no_change": max(est.p_above(low), est.p_below(high)),
+    }
+    word, p = min(claims.items(), key=lambda kv: kv[1])
+    return Decision(word, p) if p < alpha / 2 else Decision("inconclusive", 1.0)
+
+
+def holm(ps: Sequence[float], alpha: float) -> list[bool]:
+    """Holm's step-down: which of ``ps`` are rejected with family-wise error ``alpha``."""
+    order = sorted(range(len(ps)), key=lambda i: ps[i])
+    rejected = [False] * len(ps)
+    for rank, i in enumerate(order):
+        if ps[i] > alpha / (len(ps) - rank):
+            break
+        rejected[i] = True
+    return rejected
+
+
+def detectable(est: Estimate, confidence: float, min_effect: float) -> float:
+    """The smallest speedup this measurement would have called ``faster`` (at its estimate).
+
+    A true ratio ``r`` is declared faster when ``r * exp(half-width) < 1 - min_effect``, so the
+    smallest visible speedup is ``1 - (1 - min_effect) / exp(half-width)``.
+    """
+    low, high = est.interval(confidence)
+    if not math.isfinite(high) or low <= 0:
+        return 1.0
+    half = (math.log(high) - math.log(low)) / 2
+    return 1 - (1 - min_effect) * math.exp(-half)
+
+
+def bimodality(values: Sequence[float]) -> float:
+    """Sarle's bimodality coefficient: above 5/9 (a uniform's) hints at two modes."""
+    n = len(values)
+    if n < 4:
+        return 0.0
+    mean = sum(values) / n
+    m2 = sum((x - mean) ** 2 for x in values) / n
+    if m2 == 0:
+        return 0.0
+    m3 = sum((x - mean) ** 3 for x in values) / n
+    m4 = sum((x - mean) ** 4 for x in values) / n
+    skew = m3 / m2**1.5 * math.sqrt(n * (n - 1)) / (n - 2)
+    kurt = ((n + 1) * (m4 / m2**2 - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return float((skew**2 + 1) / (kurt + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
 
 
 def t_quantile(p: float, df: float) -> float:

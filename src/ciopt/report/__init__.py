@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ciopt.report.render import render_report
+from ciopt.report.render import render_compare, render_report
 
-__all__ = ["render_report"]
+__all__ = ["render_compare", "render_report"]

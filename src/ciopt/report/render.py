@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 
-from ciopt.verdict import Verdict
+from ciopt.measure.calibration import Calibration
+from ciopt.verdict import BenchmarkVerdict, Verdict
 
-__all__ = ["render_report"]
+__all__ = ["render_calibration", "render_compare", "render_report"]
 
 
 def _env() -> jinja2.Environment:
@@ -18,13 +21,49 @@ def _env() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - markdown, not HTML; forges sanitise what they render
     )
-    env.globals.update(num=_num, dur=_dur, pct=_pct, pct_delta=_pct_delta, speedup=_speedup)
+    env.globals.update(
+        num=_num, dur=_dur, pct=_pct, pct_delta=_pct_delta, speedup=_speedup, amount=_amount
+    )
     return env
 
 
 def render_report(verdict: Verdict) -> str:
     names = ", ".join(f"`{t.split('::')[-1]}`" for t in verdict.targets) or "the target"
     return _env().get_template("report.md.j2").render(v=verdict, names=names)
+
+
+def render_compare(verdict: Verdict, template: str = "compare.md.j2") -> str:
+    """``compare.md.j2`` (the report) or ``compare.txt.j2`` (the terminal table)."""
+    instructions = verdict.measurement is not None and verdict.measurement.measure == "instructions"
+    width = max([len(b.name) for b in verdict.benchmarks] + [9])
+    return (
+        _env()
+        .get_template(template)
+        .render(
+            v=verdict,
+            m=verdict.measurement,
+            width=width,
+            unit_base="base instr" if instructions else "base",
+            unit_head="head instr" if instructions else "head",
+        )
+    )
+
+
+def render_calibration(calibration: Calibration, warnings: list[str], saved: Path | None) -> str:
+    names = [len(n.name) for n in calibration.benchmarks] + [len("overall (geometric mean)")]
+    return (
+        _env()
+        .get_template("calibration.txt.j2")
+        .render(c=calibration, warnings=warnings, saved=saved, width=max(names))
+    )
+
+
+def _amount(bench: BenchmarkVerdict, side: str) -> str:
+    count = getattr(bench, f"{side}_instructions")
+    if count is not None:
+        return f"{count:.4g}"
+    seconds = getattr(bench, f"{side}_median_s")
+    return "–" if seconds is None else _dur(seconds)
 
 
 def _num(value: float | None) -> str:

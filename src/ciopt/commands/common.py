@@ -1,0 +1,111 @@
+"""What every command shares: settings from flags, the output folder, the trace, the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ciopt import __version__
+from ciopt.budget import Ledger
+from ciopt.config import Settings, load_settings
+from ciopt.errors import CioptError, ConfigError
+from ciopt.output import OutputDir
+from ciopt.trace import Redactor, Tracer
+from ciopt.verdict import Verdict
+
+__all__ = ["Session", "add_measure_flags", "measure_flags", "settings_from"]
+
+
+def add_measure_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
+    p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
+    p.add_argument("--executor", help="where code under test runs (default: local)")
+    p.add_argument(
+        "--time-budget", type=float, help="seconds of measurement per comparison (default: 60)"
+    )
+    p.add_argument("--min-effect", type=float, help="smallest change to claim (default: 0.02)")
+    p.add_argument("--confidence", type=float, help="overall confidence (default: 0.99)")
+    p.add_argument("--max-rounds", type=int, help="most rounds per comparison (default: 200)")
+    p.add_argument(
+        "--pairing",
+        choices=("duet", "sequential"),
+        help="duet: both sides share one CPU, timed in CPU time (default); sequential: one "
+        "after the other, wall clock (for benchmarks that wait on I/O or threads)",
+    )
+
+
+def measure_flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "python": args.python,
+        "out": args.out,
+        "executor": args.executor,
+        "time_budget": args.time_budget,
+        "min_effect": args.min_effect,
+        "confidence": args.confidence,
+        "rounds": args.max_rounds,
+        "pairing": args.pairing,
+    }
+
+
+def settings_from(repo: Path, **cli: Any) -> tuple[Settings | None, ConfigError | None]:
+    try:
+        return load_settings(repo if repo.is_dir() else None, **cli), None
+    except ConfigError as exc:
+        return None, exc
+
+
+class Session:
+    """One command's artifacts. Errors end up in ``verdict.json`` before they reach the CLI."""
+
+    def __init__(
+        self,
+        command: str,
+        args: argparse.Namespace,
+        settings: Settings | None,
+        environ: Mapping[str, str],
+    ) -> None:
+        self.redactor = Redactor.from_environ(environ)
+        self.out = OutputDir(
+            settings.out if settings else (args.out or Path("ciopt-out")), self.redactor
+        )
+        self.tracer = Tracer(self.out.trace, redactor=self.redactor, header=_header(command, args))
+        self.ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
+        self.tracer.budget = self.ledger.snapshot
+        self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
+
+    def error_verdict(self, exc: CioptError) -> Verdict:
+        return Verdict(
+            verdict="error",
+            reason=exc.reason,
+            message=str(exc),
+            run_id=self.tracer.run_id,
+            budget=self.ledger.snapshot(),
+        )
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        try:
+            if exc is not None:
+                self.tracer.exception(exc)
+            if isinstance(exc, CioptError):
+                self.out.write_verdict(self.on_error(exc))
+        finally:
+            self.tracer.close()
+
+
+def _header(command: str, args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "command": command,
+        "ciopt_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "repo": str(args.repo.resolve()),
+    }

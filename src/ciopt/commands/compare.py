@@ -1,0 +1,113 @@
+"""``ciopt compare``: one commit measured against another, e.g. a PR's performance check."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ciopt.commands.common import Session, add_measure_flags, measure_flags, settings_from
+from ciopt.comparing import default_bench, measure_sides, open_client, prepare
+from ciopt.errors import CioptError, ConfigError
+from ciopt.git import Git
+from ciopt.measure.setup import bench_options, calibration_floors, design, find_calibration
+from ciopt.measured import describe, measurement_fields
+from ciopt.report import render_compare
+from ciopt.verdict import Verdict
+from ciopt.workspace import Worktrees
+
+__all__ = ["EXIT_FAIL_ON", "add_parser", "run"]
+
+EXIT_FAIL_ON = 4  # the verdict is one that --fail-on names
+REASONS = {
+    "faster": "measured_faster",
+    "slower": "measured_slower",
+    "no_change": "within_min_effect",
+    "inconclusive": "not_decided",
+}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "compare", help="measure HEAD against BASE with honest statistics; write verdict.json"
+    )
+    p.add_argument("--repo", type=Path, default=Path("."), help="the git checkout (default: .)")
+    p.add_argument("--base", required=True, help="the reference commit (a ref or sha)")
+    p.add_argument("--head", required=True, help="the commit to judge")
+    p.add_argument(
+        "--bench",
+        action="append",
+        help="benchmark file, folder or node id (repeatable; default: benchmarks/); the "
+        "overall verdict comes from the ones named with ::, else the geometric mean of all",
+    )
+    p.add_argument("--measure", choices=("walltime", "instructions"), help="default: walltime")
+    p.add_argument("--calibration", type=Path, help="a calibration.json (default: the latest)")
+    p.add_argument(
+        "--fail-on",
+        action="append",
+        choices=("slower", "inconclusive", "no_change", "faster"),
+        help=f"exit {EXIT_FAIL_ON} when the verdict is this one (repeatable), for CI gates",
+    )
+    add_measure_flags(p)
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
+    environ = dict(os.environ if environ is None else environ)
+    cli = {**measure_flags(args), "measure": args.measure, "calibration": args.calibration}
+    settings, problem = settings_from(args.repo, **cli)
+    with Session("compare", args, settings, environ) as session:
+        if problem is not None or settings is None:
+            raise problem or ConfigError("no settings")
+        git = Git.open(args.repo)
+        notes: list[str] = []
+        with Worktrees(git) as trees:
+            with session.tracer.span("workspace") as sp:
+                selectors = tuple(args.bench or default_bench(git.path))
+                sides = prepare(trees, git, args.base, args.head, selectors)
+                sp.set(base=sides.base_sha, head=sides.head_sha, bench=list(selectors))
+            session.on_error = lambda exc: _error(session, exc, sides.base_sha, sides.head_sha)
+            client = open_client(settings, git, sides.base, environ)
+            exp = design(
+                settings,
+                selectors=selectors,
+                floors=calibration_floors(settings, git, notes),
+            )
+            comparison = measure_sides(
+                client,
+                sides,
+                bench_options(settings, selectors),
+                exp,
+                measure=settings.measure,
+                ledger=session.ledger,
+                tracer=session.tracer,
+                bench_dir=session.out.bench,
+            )
+        found = find_calibration(settings, git) if exp.floors else None
+        verdict = Verdict(
+            verdict=comparison.verdict,
+            reason=REASONS[comparison.verdict],
+            message=describe(comparison),
+            base=sides.base_sha,
+            head=sides.head_sha,
+            confidence=exp.confidence,
+            min_effect=exp.min_effect,
+            run_id=session.tracer.run_id,
+            notes=notes,
+            budget=session.ledger.snapshot(),
+            **measurement_fields(
+                comparison,
+                measure=settings.measure,
+                calibration=str(found[0]) if found else None,
+            ),
+        )
+        session.out.write_verdict(verdict)
+        session.out.write_report(render_compare(verdict))
+        print(render_compare(verdict, "compare.txt.j2"), end="")
+        print(f"results: {session.out.path}/ (verdict.json, report.md, trace.jsonl, bench/)")
+        return EXIT_FAIL_ON if verdict.verdict in (args.fail_on or ()) else 0
+
+
+def _error(session: Session, exc: CioptError, base: str, head: str) -> Verdict:
+    return session.error_verdict(exc).model_copy(update={"base": base, "head": head})

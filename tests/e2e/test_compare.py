@@ -1,0 +1,135 @@
+"""``ciopt compare`` and ``ciopt calibrate`` on a real repository with known effects.
+
+The repository comes from ``examples/power/make_pair_repo.py``: ``less-20`` does 20% less work
+than ``base``, ``aa`` is the same code in another commit. Real pytest-benchmark processes run in
+the client interpreter; only the time budgets are short.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ciopt.cli import main
+from conftest import EXAMPLES
+
+sys.path.insert(0, str(EXAMPLES / "power"))
+from make_pair_repo import make  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def spin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("spin") / "spin"
+    make(repo, 10000)
+    return repo
+
+
+def compare(spin: Path, out: Path, python: str, *args: str) -> int:
+    return main(["compare", "--repo", str(spin), "--python", python, "--out", str(out), *args])
+
+
+def test_a_true_speedup_is_found_and_explained(
+    spin: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = compare(spin, out, client_python, "--base", "base", "--head", "less-20",
+                   "--time-budget", "15", "--fail-on", "slower")  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "verdict: faster" in printed
+    assert "benchmarks/test_spin_bench.py::test_churn" in printed
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["schema"] == "ciopt.verdict/1"
+    assert verdict["verdict"] == "faster"
+    assert 0.7 < verdict["ratio"] < 0.9
+    assert verdict["ci"][1] < 0.98
+    assert verdict["measurement"]["pairing"] == "duet"
+    assert verdict["measurement"]["stopped_by"] == "decided"
+    assert verdict["measurement"]["seconds"] <= 15 + 3  # one round may overrun the budget
+    assert verdict["benchmarks"][0]["verdict"] == "faster"
+    assert verdict["mde"] > 0
+    rounds = verdict["benchmarks"][0]["rounds"]
+    assert len(list((out / "bench").glob("round-*-base.json"))) == rounds
+    assert "faster" in (out / "report.md").read_text()
+    assert (
+        compare(
+            spin,
+            tmp_path / "gate",
+            client_python,
+            "--base",
+            "base",
+            "--head",
+            "less-20",
+            "--time-budget",
+            "10",
+            "--fail-on",
+            "faster",
+        )  # fmt: skip
+        == 4
+    )
+
+
+def test_a_a_claims_no_change(
+    spin: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code = compare(spin, out, client_python, "--base", "base", "--head", "aa",
+                   "--time-budget", "8", "--pairing", "sequential")  # fmt: skip
+    assert code == 0
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["verdict"] in ("no_change", "inconclusive")
+    assert verdict["measurement"]["pairing"] == "sequential"
+    assert verdict["measurement"]["timer"].startswith("time.perf_counter")
+
+
+def test_calibrate_then_compare_uses_the_floor(
+    spin: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["calibrate", "--repo", str(spin), "--ref", "base", "--seconds", "8",
+                 "--python", client_python, "--out", str(tmp_path / "cal")])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "noise floor" in printed and "overall (geometric mean)" in printed
+    saved = spin / ".git" / "ciopt" / "calibration.json"
+    data = json.loads(saved.read_text())
+    assert data == json.loads((tmp_path / "cal" / "calibration.json").read_text())
+    assert data["schema"] == "ciopt.calibration/1"
+    assert data["overall"]["rounds"] >= 3
+    assert data["overall"]["floor"] >= abs(data["overall"]["bias"])
+    out = tmp_path / "out"
+    assert compare(spin, out, client_python, "--base", "base", "--head", "aa",
+                   "--time-budget", "5") == 0  # fmt: skip
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["measurement"]["calibration"] == str(saved)
+    assert any("noise floors from" in n for n in verdict["notes"])
+    asked = max(data["benchmarks"][0]["floor"], 0.02)
+    assert verdict["benchmarks"][0]["min_effect"] >= asked - 1e-12
+    saved.unlink()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--base", "no-such-ref", "--head", "base"], "no-such-ref"),
+        (["--base", "base", "--head", "aa", "--bench", "nowhere/"], "--bench nowhere"),
+    ],
+)
+def test_bad_input_is_one_line_and_an_error_verdict(
+    spin: Path,
+    tmp_path: Path,
+    client_python: str,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    words: str,
+) -> None:
+    out = tmp_path / "out"
+    assert compare(spin, out, client_python, *args) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and words in err, err
+    assert json.loads((out / "verdict.json").read_text())["verdict"] == "error"
+    assert (out / "trace.jsonl").is_file()
