@@ -68,7 +68,7 @@ def table(rows: list[dict[str, object]], scenarios: list[str]) -> str:
         if not mine:
             continue
         counts = {w: sum(r["verdict"] == w for r in mine) for w in WORDS}
-        secs = [float(r["seconds"]) for r in mine if isinstance(r.get("seconds"), float)]
+        secs = [s for r in mine if isinstance(s := r.get("seconds"), float)]
         lines.append(
             f"{head:<12} {len(mine):>5} {counts['faster']:>7} {counts['slower']:>7} "
             f"{counts['no_change']:>10} {counts['inconclusive']:>9} {counts['error']:>6} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from ciopt.cli import main
 from conftest import EXAMPLES
 
 sys.path.insert(0, str(EXAMPLES / "power"))
-from make_pair_repo import make  # noqa: E402
+from make_pair_repo import make
 
 pytestmark = pytest.mark.e2e
 
@@ -33,17 +34,21 @@ def compare(spin: Path, out: Path, python: str, *args: str) -> int:
     return main(["compare", "--repo", str(spin), "--python", python, "--out", str(out), *args])
 
 
+def verdict_of(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / "verdict.json").read_text())
+    return data
+
+
 def test_a_true_speedup_is_found_and_explained(
     spin: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code = compare(spin, out, client_python, "--base", "base", "--head", "less-20",
-                   "--time-budget", "15", "--fail-on", "slower")  # fmt: skip
-    assert code == 0
+    args = ("--base", "base", "--head", "less-20", "--time-budget", "15", "--fail-on", "slower")
+    assert compare(spin, out, client_python, *args) == 0
     printed = capsys.readouterr().out
     assert "verdict: faster" in printed
     assert "benchmarks/test_spin_bench.py::test_churn" in printed
-    verdict = json.loads((out / "verdict.json").read_text())
+    verdict = verdict_of(out)
     assert verdict["schema"] == "ciopt.verdict/1"
     assert verdict["verdict"] == "faster"
     assert 0.7 < verdict["ratio"] < 0.9
@@ -56,32 +61,17 @@ def test_a_true_speedup_is_found_and_explained(
     rounds = verdict["benchmarks"][0]["rounds"]
     assert len(list((out / "bench").glob("round-*-base.json"))) == rounds
     assert "faster" in (out / "report.md").read_text()
-    assert (
-        compare(
-            spin,
-            tmp_path / "gate",
-            client_python,
-            "--base",
-            "base",
-            "--head",
-            "less-20",
-            "--time-budget",
-            "10",
-            "--fail-on",
-            "faster",
-        )  # fmt: skip
-        == 4
-    )
+    # the same comparison as a CI gate that fails on "faster"
+    assert compare(spin, tmp_path / "gate", client_python, *args[:-1], "faster") == 4
 
 
 def test_a_a_claims_no_change(
     spin: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code = compare(spin, out, client_python, "--base", "base", "--head", "aa",
-                   "--time-budget", "8", "--pairing", "sequential")  # fmt: skip
-    assert code == 0
-    verdict = json.loads((out / "verdict.json").read_text())
+    args = ("--base", "base", "--head", "aa", "--time-budget", "8", "--pairing", "sequential")
+    assert compare(spin, out, client_python, *args) == 0
+    verdict = verdict_of(out)
     assert verdict["verdict"] in ("no_change", "inconclusive")
     assert verdict["measurement"]["pairing"] == "sequential"
     assert verdict["measurement"]["timer"].startswith("time.perf_counter")
@@ -104,7 +94,7 @@ def test_calibrate_then_compare_uses_the_floor(
     out = tmp_path / "out"
     assert compare(spin, out, client_python, "--base", "base", "--head", "aa",
                    "--time-budget", "5") == 0  # fmt: skip
-    verdict = json.loads((out / "verdict.json").read_text())
+    verdict = verdict_of(out)
     assert verdict["measurement"]["calibration"] == str(saved)
     assert any("noise floors from" in n for n in verdict["notes"])
     asked = max(data["benchmarks"][0]["floor"], 0.02)
@@ -131,5 +121,5 @@ def test_bad_input_is_one_line_and_an_error_verdict(
     assert compare(spin, out, client_python, *args) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and words in err, err
-    assert json.loads((out / "verdict.json").read_text())["verdict"] == "error"
+    assert verdict_of(out)["verdict"] == "error"
     assert (out / "trace.jsonl").is_file()

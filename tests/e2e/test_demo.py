@@ -98,7 +98,7 @@ def test_demo_finds_the_speedup_and_publishes_it(
         "propose",
         "llm.call",
         "candidate.tests",
-        "candidate.measure",
+        "measure",
         "publish",
     } <= names
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ciopt.client import Client
+from ciopt.errors import BaselineError
 from ciopt.measure import stats
 from ciopt.measure.analysis import BenchmarkResult, Samples, is_primary
 from ciopt.measure.bench import BenchOptions
@@ -65,6 +66,11 @@ def compare_instructions(
         for side, root in (("base", base_root), ("head", head_root))
     }
     names = sorted(set(counts["base"]) & set(counts["head"]))
+    if not names:
+        raise BaselineError(
+            "no benchmark ran on both sides; check that --bench names the same tests on both",
+            reason="no_benchmark",
+        )
     results = [exact(n, counts["base"][n], counts["head"][n], design.min_effect) for n in names]
     named = [n for n in names if is_primary(n, design.primary)] or names
     base = math.exp(sum(math.log(counts["base"][n]) for n in named) / len(named))
