@@ -38,19 +38,19 @@ def churn() -> int:
     return total
 '''
 
-BENCH = '''from spin import churn
+BENCH = """from spin import churn
 
 
 def test_churn(benchmark):
     assert benchmark(churn) >= 0
-'''
+"""
 
-TEST = '''from spin import churn
+TEST = """from spin import churn
 
 
 def test_churn_is_deterministic():
     assert churn() == churn()
-'''
+"""
 
 
 def _git(dest: Path, *args: str) -> None:
