@@ -68,7 +68,8 @@ def evaluate(
         except EditError as exc:
             sp.set(applied=False, error=str(exc))
             return _rejected(record, "not_applied", str(exc))
-        root = trees.add(f"cand-{number}", base.sha)
+        # as long a path as the baseline's ("base"): instruction counts notice path lengths
+        root = trees.add(f"c{number:03d}", base.sha)
         try:
             trees.write(root, changed)
         except RequestError as exc:

@@ -123,3 +123,22 @@ def test_bad_input_is_one_line_and_an_error_verdict(
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and words in err, err
     assert verdict_of(out)["verdict"] == "error"
     assert (out / "trace.jsonl").is_file()
+
+
+def test_instruction_counts_of_the_same_code_agree(
+    spin: Path, tmp_path: Path, client_python: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two commits with the same code: callgrind counts per call within 0.1%."""
+    out = tmp_path / "out"
+    args = ("--base", "base", "--head", "aa", "--measure", "instructions")
+    assert compare(spin, out, client_python, *args) == 0
+    assert "base instr" in capsys.readouterr().out
+    verdict = verdict_of(out)
+    assert verdict["verdict"] == "no_change"
+    assert abs(verdict["ratio"] - 1) < 0.001
+    assert verdict["ci"] == [verdict["ratio"], verdict["ratio"]]
+    bench = verdict["benchmarks"][0]
+    assert bench["base_instructions"] > 1e6 and bench["base_median_s"] is None
+    assert verdict["measurement"]["measure"] == "instructions"
+    assert "callgrind" in verdict["measurement"]["timer"]
+    assert any("not time" in w for w in verdict["warnings"])

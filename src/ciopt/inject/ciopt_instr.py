@@ -29,32 +29,16 @@ import pytest
 _calls: dict[str, int] = {}
 _selectors: dict[str, str] = {}
 
-# pytest-benchmark's options, so that a project's ``addopts`` still parses without it.
-_FLAGS: tuple[str, ...] = (
-    "verbose",
-    "quiet",
-    "disable-gc",
-    "skip",
-    "disable",
-    "enable",
-    "only",
-    "autosave",
-)
-_FLAGS += ("save-data",)
-_VALUES: tuple[str, ...] = (
-    "sort",
-    "group-by",
-    "columns",
-    "name",
-    "time-unit",
-    "storage",
-    "min-time",
-    "max-time",
-)
-_VALUES += ("min-rounds", "precision", "confidence", "timer", "calibration-precision")
-_VALUES += ("warmup-iterations", "save", "json", "cprofile", "cprofile-loops", "cprofile-top")
-_OPTIONAL = ("histogram", "csv", "netrc", "warmup", "compare", "cprofile-dump")
-_MANY = ("compare-fail",)
+# pytest-benchmark's options by the number of values they take (argparse's nargs; "0": a flag),
+# registered and ignored so that a project's ``addopts`` still parses without pytest-benchmark.
+_IGNORED_OPTIONS = {
+    "0": "verbose quiet disable-gc skip disable enable only autosave save-data",
+    "1": "sort group-by columns name time-unit storage min-time max-time min-rounds precision "
+    "confidence timer calibration-precision warmup-iterations save json cprofile cprofile-loops "
+    "cprofile-top",
+    "?": "histogram csv netrc warmup compare cprofile-dump",
+    "+": "compare-fail",
+}
 
 
 def _env_int(name: str, default: int) -> int:
@@ -134,13 +118,13 @@ def benchmark(request: pytest.FixtureRequest) -> Iterator[FixedBenchmark]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ciopt_instr", "pytest-benchmark options (ignored by ciopt_instr)")
-    specs: list[tuple[str, dict[str, Any]]] = [(n, {"action": "store_true"}) for n in _FLAGS]
-    specs += [(n, {}) for n in _VALUES]
-    specs += [(n, {"nargs": "?"}) for n in _OPTIONAL]
-    specs += [(n, {"nargs": "+"}) for n in _MANY]
-    for name, kwargs in specs:
-        with contextlib.suppress(ValueError):  # pytest-benchmark is loaded after all
-            group.addoption(f"--benchmark-{name}", dest=f"ciopt_ignored_{name}", **kwargs)
+    for nargs, names in _IGNORED_OPTIONS.items():
+        kwargs: dict[str, Any] = {"0": {"action": "store_true"}, "1": {}}.get(
+            nargs, {"nargs": nargs}
+        )
+        for name in names.split():
+            with contextlib.suppress(ValueError):  # pytest-benchmark is loaded after all
+                group.addoption(f"--benchmark-{name}", dest=f"ciopt_ignored_{name}", **kwargs)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,12 +11,20 @@ One benchmark per pair of processes (its node id is the only selector), so each 
 own count; a first ``--collect-only`` run, without valgrind, lists them. The two processes of a
 pair see the same environment byte for byte (``PYTHONHASHSEED`` fixed, numbers of equal width,
 file names of equal length) and run with address-space randomization off where ``setarch -R``
-works, so repeated counts agree to a few instructions. Pairs run in parallel: instruction counts
-do not depend on the machine's load.
+works, so repeated counts agree to a few instructions per call. Pairs run in parallel: instruction
+counts do not depend on the machine's load. The cancellation needs the worktree to stay as it is
+while a pair runs (pytest lists the directories on the way to a test), so ``work_dir`` belongs
+outside it. Counts do depend on the process's memory layout: the same loop has counted 1% apart
+under a different number of environment variables, and a set-and-list loop 0.13% apart in
+worktrees whose paths differ in length, so both sides need the same environment and worktree
+paths of one length (``base``, ``head``).
+Only the interpreter's own process is counted: not a benchmark's subprocesses, and not Python
+behind a wrapper script (a pyenv shim), which is refused.
 
-valgrind's cachegrind tool with its cache simulation off counts the same instructions (``Ir``) as
-callgrind at half the cost, since it keeps no call graph; pytest's own startup (about 0.8 billion
-instructions) dominates each process.
+The counter is ``valgrind --tool=callgrind`` (``Ir``, instructions executed), without per-
+instruction or jump data. pytest's own startup (about 0.8 billion instructions, some 18 s under
+callgrind here) dominates each process; cachegrind with ``--cache-sim=no`` counts the same
+instructions in about half the time, if that ever matters more than a familiar tool.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import json
 import os
 import platform
 import shutil
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -62,7 +71,7 @@ class InstrRun:
 class _Job:
     nodeid: str
     selector: str
-    stem: str  # work_dir / "b003-lo": same length for both processes of a pair
+    name: str  # "b003-lo": the same length for both processes of a pair
     calls: int
     setups: int
 
@@ -89,24 +98,35 @@ def count_instructions(
     start = time.perf_counter()
     work_dir = work_dir.absolute()
     work_dir.mkdir(parents=True, exist_ok=True)
+    _check_interpreter(client, root)
     prefix = valgrind_prefix(client, root)
     selection = " ".join(selectors)
     listed = _list_benchmarks(client, root, selectors, work_dir, hashseed, timeout)
     width = len(str(1 + calls))
     pairs = [
         (
-            _Job(nodeid, selector, str(work_dir / f"b{i:03d}-lo"), 1, 1 + calls),
-            _Job(nodeid, selector, str(work_dir / f"b{i:03d}-hi"), 1 + calls, 1 + calls),
+            _Job(nodeid, selector, f"b{i:03d}-lo", 1, 1 + calls),
+            _Job(nodeid, selector, f"b{i:03d}-hi", 1 + calls, 1 + calls),
         )
         for i, (nodeid, selector) in enumerate(listed.items(), 1)
     ]
     todo = [job for pair in pairs for job in pair]
-
-    def measure(job: _Job) -> int | None:
-        return _run_one(client, root, job, prefix, width, hashseed, timeout)
-
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # The plugin's report path is in the client's environment, so it is of one length whatever
+    # work_dir is: different lengths shift the heap and with it the counts, a little.
+    with (
+        tempfile.TemporaryDirectory(prefix="ciopt-instr-") as scratch,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+
+        def measure(job: _Job) -> int | None:
+            out = Path(scratch) / f"{job.name}.json"
+            try:
+                return _run_one(client, root, job, prefix, out, work_dir, width, hashseed, timeout)
+            finally:
+                if out.is_file():
+                    shutil.copyfile(out, work_dir / out.name)
+
         futures = [pool.submit(measure, job) for job in todo]
         try:
             totals = {job: future.result() for job, future in zip(todo, futures, strict=True)}
@@ -151,6 +171,22 @@ def valgrind_prefix(client: Client, root: Path) -> list[str]:
         ).ok:
             return [*norandom, valgrind]
     return [valgrind]
+
+
+def _check_interpreter(client: Client, root: Path) -> None:
+    """valgrind does not follow ``exec``: a script that starts Python would be counted instead."""
+    try:
+        with open(client.python, "rb") as fh:
+            script = fh.read(2) == b"#!"
+    except OSError:  # not on this machine: the executor will tell
+        return
+    if script:
+        done = client.run(root, ["-c", "import sys; print(sys.executable)"], timeout=120)
+        real = done.stdout.strip() if done.ok else "<the interpreter it starts>"
+        raise EnvironmentProblem(
+            f"{client.python} is a script that starts Python (a pyenv or asdf shim?), and valgrind "
+            f"would count the script instead; pass --python {real}"
+        )
 
 
 def read_total(out_file: Path) -> int | None:
@@ -204,19 +240,22 @@ def _run_one(
     root: Path,
     job: _Job,
     prefix: Sequence[str],
+    out: Path,
+    work_dir: Path,
     width: int,
     hashseed: int,
     timeout: float,
 ) -> int | None:
     """One process under valgrind; its instruction total, or None when the benchmark skipped."""
-    out, counts, log = (Path(f"{job.stem}.{ext}") for ext in ("json", "out", "log"))
-    for path in (out, counts, log):
+    counts, log = work_dir / f"{job.name}.out", work_dir / f"{job.name}.log"
+    for path in (out, counts, log, work_dir / out.name):
         path.unlink(missing_ok=True)
     tool = [
         *prefix,
-        "--tool=cachegrind",
-        "--cache-sim=no",
-        f"--cachegrind-out-file={counts}",
+        "--tool=callgrind",
+        "--dump-instr=no",
+        "--collect-jumps=no",
+        f"--callgrind-out-file={counts}",
         f"--log-file={log}",
         "-q",
     ]
