@@ -45,6 +45,16 @@ def measurement_fields(
 def describe(comparison: Comparison) -> str:
     """One sentence: the ratio, its interval and what it shows."""
     o = comparison.overall
+    if comparison.pairing == "instructions":
+        change = abs(o.ratio - 1)
+        return (
+            f"head/base instructions per call {o.ratio:.5g}: "
+            + {
+                "faster": f"{change:.1%} fewer, beyond the ±{o.min_effect:.0%} minimum effect",
+                "slower": f"{change:.1%} more, beyond the ±{o.min_effect:.0%} minimum effect",
+                "no_change": f"within ±{o.min_effect:.0%}",
+            }[o.verdict]
+        )
     lead = f"ratio {o.ratio:.3g} ({o.ci[0]:.3g}–{o.ci[1]:.3g}): {MESSAGES[o.verdict]}"
     if o.verdict == "inconclusive":
         lead += f"; it could have seen a speedup of {o.mde:.1%} or more"

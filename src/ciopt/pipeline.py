@@ -78,18 +78,19 @@ class Run:
     def bench(self) -> Bench:
         """The measurement design: the request's choices over the settings'."""
         r, s = self.request, self.settings
+        measure = r.measure or s.measure
         return Bench(
             options=bench_options(s, r.bench),
             design=design(
                 s,
                 selectors=r.bench,
-                floors=calibration_floors(s, self.git, self.notes),
+                floors=calibration_floors(s, self.git, self.notes, measure),
                 max_rounds=r.rounds,
                 confidence=r.confidence,
                 min_effect=r.min_effect,
                 time_budget=r.time_budget,
             ),
-            measure=r.measure or s.measure,
+            measure=measure,
         )
 
     def baseline(self, trees: Worktrees, bench: Bench) -> tuple[Baseline, list[Target], Client]:

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             exp = design(
                 settings,
                 selectors=selectors,
-                floors=calibration_floors(settings, git, notes),
+                floors=calibration_floors(settings, git, notes, settings.measure),
             )
             comparison = measure_sides(
                 client,

@@ -58,9 +58,14 @@ def find_calibration(settings: Settings, git: Git) -> tuple[Path, Calibration] |
     return path, load_calibration(path)
 
 
-def calibration_floors(settings: Settings, git: Git, notes: list[str]) -> dict[str, float]:
-    """Noise floors from a calibration that matches this pairing; a note says which was used."""
-    found = find_calibration(settings, git)
+def calibration_floors(
+    settings: Settings, git: Git, notes: list[str], measure: str = "walltime"
+) -> dict[str, float]:
+    """Noise floors from a calibration that matches this pairing; a note says which was used.
+
+    Instruction counts do not need one: they repeat exactly.
+    """
+    found = find_calibration(settings, git) if measure == "walltime" else None
     if found is None:
         return {}
     path, calibration = found
