@@ -246,3 +246,10 @@ def test_a_run_without_benchmark_json_selects_nothing(tmp_path: Path) -> None:
             ledger=Ledger(Limits()),
             bench_dir=tmp_path / "bench",
         )
+
+
+def test_no_round_starts_that_would_overrun_the_budget(tmp_path: Path) -> None:
+    result, _, _ = experiment(tmp_path, one(1e-3, 0.99e-3), noise=0.05, time_budget=20.5)
+    assert result.stopped_by == "time_budget"
+    assert result.seconds == 20.0  # a 21st one-second round would have ended at 21 s
+    assert sum(look.alpha for look in result.looks) == pytest.approx(0.01)

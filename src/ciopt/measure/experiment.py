@@ -130,8 +130,11 @@ def run_experiment(
                     index, {f"{s}:{k}": v for s, r in runs.items() for k, v in r.medians.items()}
                 )
         n = _rounds(samples)
-        fraction = max((clock() - start) / design.time_budget, n / design.max_rounds)
-        final = limit is not None or fraction >= 1
+        elapsed = clock() - start
+        fraction = max(elapsed / design.time_budget, n / design.max_rounds)
+        # the last look comes when the budget is used, or when one more round would overrun it
+        overrun = n > 0 and elapsed + elapsed / n > design.time_budget
+        final = limit is not None or fraction >= 1 or overrun
         due = design.early_stop and next_look < len(LOOKS) and fraction >= LOOKS[next_look]
         if not (final or due) or (n < MIN_ROUNDS and not final):
             continue
