@@ -48,7 +48,7 @@ def describe(comparison: Comparison) -> str:
     if comparison.pairing == "instructions":
         change = abs(o.ratio - 1)
         return (
-            f"head/base instructions per call {o.ratio:.5g}: "
+            f"head/base instructions per call {o.ratio:.5f}: "
             + {
                 "faster": f"{change:.1%} fewer, beyond the ±{o.min_effect:.0%} minimum effect",
                 "slower": f"{change:.1%} more, beyond the ±{o.min_effect:.0%} minimum effect",
