@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ciopt.client import Client
+from ciopt.executors import open_executor
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
@@ -63,6 +66,17 @@ def script(tmp_path: Path) -> Callable[[list[str]], Path]:
         return path
 
     return write
+
+
+def local_client(python: str, *modules: str) -> Client:
+    """The client's interpreter on the local executor, with a minimal environment."""
+    return Client(
+        python,
+        open_executor("local"),
+        environ={"PATH": "/usr/bin:/bin"},
+        import_roots=["src"],
+        modules=list(modules),
+    )
 
 
 def git(repo: Path, *args: str) -> str:

@@ -12,19 +12,12 @@ import pytest
 
 from ciopt.client import Client, find_python
 from ciopt.errors import EnvironmentProblem
-from ciopt.executors import open_executor
 from ciopt.verify import run_tests
-from conftest import git
+from conftest import git, local_client
 
 
 def _client(python: str) -> Client:
-    return Client(
-        python,
-        open_executor("local"),
-        environ={"PATH": "/usr/bin:/bin"},
-        import_roots=["src"],
-        modules=["textkit.tokens"],
-    )
+    return local_client(python, "textkit.tokens")
 
 
 def _worktree(repo: Path, tmp_path: Path) -> Path:

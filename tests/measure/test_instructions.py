@@ -17,8 +17,8 @@ import pytest
 
 from ciopt.client import Client
 from ciopt.errors import BaselineError, EnvironmentProblem
-from ciopt.executors import open_executor
 from ciopt.measure.instructions import PYTEST_INSTR, InstrRun, count_instructions, read_total
+from conftest import local_client
 
 needs_valgrind = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
 
@@ -123,13 +123,7 @@ def _project(root: Path, tests: str = TEST_KIT) -> Path:
 
 
 def _client(python: str) -> Client:
-    return Client(
-        python,
-        open_executor("local"),
-        environ={"PATH": "/usr/bin:/bin"},
-        import_roots=["src"],
-        modules=["kit"],
-    )
+    return local_client(python, "kit")
 
 
 @pytest.fixture(scope="module")
