@@ -355,7 +355,10 @@ class Run:
         )
 
     def failed(self, exc: Exception, reason: str) -> Verdict:
-        """The error verdict for a run that could not finish; what it learned is kept."""
+        """The error verdict for a run that could not finish, with its report written.
+
+        What it learned is kept; the caller writes the verdict (``commands.common.Session``).
+        """
         verdict = Verdict(
             verdict="error",
             reason=reason,
@@ -368,7 +371,6 @@ class Run:
             budget=self.ledger.snapshot(),
         )
         self.out.write_report(render_report(verdict))
-        self.out.write_verdict(verdict)
         return verdict
 
 

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ciopt import __version__
 from ciopt.agent import Model, open_model
-from ciopt.budget import Ledger
-from ciopt.config import Settings, load_settings
-from ciopt.errors import CioptError, ConfigError, RepoError, RequestError
+from ciopt.commands.common import Session, settings_from
+from ciopt.errors import ConfigError, RepoError, RequestError
 from ciopt.executors import open_executor
 from ciopt.forges import open_forge
 from ciopt.git import Git
-from ciopt.output import OutputDir
 from ciopt.pipeline import Run
 from ciopt.request import parse_request
-from ciopt.trace import Redactor, Tracer
 from ciopt.verdict import Verdict
 
 __all__ = ["add_parser", "run"]
@@ -49,16 +43,11 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     environ = dict(os.environ if environ is None else environ)
-    redactor = Redactor.from_environ(environ)
-    settings, config_error = _settings(args)
-    out = OutputDir(settings.out if settings else (args.out or Path("ciopt-out")), redactor)
-    tracer = Tracer(out.trace, redactor=redactor, header=_header(args))
-    ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
-    tracer.budget = ledger.snapshot
-    current: Run | None = None
-    try:
-        if config_error is not None or settings is None:
-            raise config_error or ConfigError("no settings")
+    settings, problem = settings_from(args.repo, **_flags(args))
+    with Session("run", args, settings, environ) as session:
+        if problem is not None or settings is None:
+            raise problem or ConfigError("no settings")
+        tracer, ledger = session.tracer, session.ledger
         with tracer.span("request") as sp:
             request = parse_request(_request_text(args))
             limits, capped = settings.limits.narrowed(**request.limit_overrides)
@@ -77,35 +66,25 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             forge=open_forge(settings.forge),
             tracer=tracer,
             ledger=ledger,
-            out=out,
+            out=session.out,
             environ=environ,
         )
+        # from here on an error verdict keeps every candidate evaluated so far
+        session.on_error = lambda exc: current.failed(exc, exc.reason)
         current.notes.extend(capped)
         verdict = current.execute()
-        print(_summary(verdict, out.path))
+        print(_summary(verdict, session.out.path))
         return 0
-    except CioptError as exc:
-        tracer.exception(exc)
-        if current is not None:
-            current.failed(exc, exc.reason)
-        else:
-            out.write_verdict(_early_error(exc, tracer.run_id, ledger))
-        raise
-    except BaseException as exc:
-        tracer.exception(exc)
-        raise
-    finally:
-        tracer.close()
 
 
-def _settings(args: argparse.Namespace) -> tuple[Settings | None, ConfigError | None]:
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
     limits = {
         "candidates": args.candidates,
         "llm_calls": args.max_llm_calls,
         "cost_usd": args.max_cost_usd,
         "wall_seconds": args.max_minutes * 60 if args.max_minutes else None,
     }
-    cli: dict[str, Any] = {
+    return {
         "model": args.model,
         "api_base": args.api_base,
         "python": args.python,
@@ -117,10 +96,6 @@ def _settings(args: argparse.Namespace) -> tuple[Settings | None, ConfigError | 
         # merged key by key over the limits from the environment and the repo's files
         "limits": {k: v for k, v in limits.items() if v is not None} or None,
     }
-    try:
-        return load_settings(args.repo if args.repo.is_dir() else None, **cli), None
-    except ConfigError as exc:
-        return None, exc
 
 
 def _request_text(args: argparse.Namespace) -> str:
@@ -143,26 +118,6 @@ def _clean_repo(path: Path) -> Git:
             reason="dirty_repo",
         )
     return git
-
-
-def _header(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "command": "run",
-        "ciopt_version": __version__,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "repo": str(args.repo.resolve()),
-    }
-
-
-def _early_error(exc: CioptError, run_id: str, ledger: Ledger) -> Verdict:
-    return Verdict(
-        verdict="error",
-        reason=exc.reason,
-        message=str(exc),
-        run_id=run_id,
-        budget=ledger.snapshot(),
-    )
 
 
 def _summary(verdict: Verdict, out: Path) -> str:
