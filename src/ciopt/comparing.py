@@ -18,6 +18,7 @@ from ciopt.executors import open_executor
 from ciopt.git import Git
 from ciopt.measure import BenchOptions, Comparison, Design, run_experiment
 from ciopt.measure.counted import compare_instructions
+from ciopt.request import selector_paths
 from ciopt.trace import Tracer
 from ciopt.workspace import Worktrees
 
@@ -58,18 +59,17 @@ def open_client(settings: Settings, git: Git, root: Path, environ: Mapping[str, 
 
 
 def prepare(trees: Worktrees, git: Git, base: str, head: str, selectors: tuple[str, ...]) -> Sides:
-    sides = Sides(git.resolve(base), git.resolve(head), Path(), Path())
-    base_root = trees.add("base", sides.base_sha)
-    head_root = trees.add("head", sides.head_sha)
-    for root in (base_root, head_root):
-        for path in dict.fromkeys(s.split("::")[0] for s in selectors):
+    """A worktree per side, each holding every benchmark path that ``selectors`` name."""
+    shas = {"base": git.resolve(base), "head": git.resolve(head)}
+    roots = {side: trees.add(side, sha) for side, sha in shas.items()}
+    for side, root in roots.items():
+        for path in selector_paths(*selectors):
             if not (root / path).exists():
                 raise RequestError(
-                    f"--bench {path} does not exist at {root.name} "
-                    f"({sides.base_sha[:12] if root == base_root else sides.head_sha[:12]}); "
+                    f"--bench {path} does not exist at {side} ({shas[side][:12]}); "
                     "name an existing benchmark file or folder"
                 )
-    return Sides(sides.base_sha, sides.head_sha, base_root, head_root)
+    return Sides(shas["base"], shas["head"], roots["base"], roots["head"])
 
 
 def measure_sides(

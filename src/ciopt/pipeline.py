@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from ciopt.agent import Attempt, EditError, HotSpot, Model, ProposeInput, SourceFile, TargetRef
 from ciopt.agent import propose as ask
@@ -25,7 +26,7 @@ from ciopt.measure import run_benchmarks
 from ciopt.measure.setup import bench_options, calibration_floors, design
 from ciopt.output import OutputDir
 from ciopt.report import render_report
-from ciopt.request import Request
+from ciopt.request import Request, selector_paths
 from ciopt.target import Target, resolve_target
 from ciopt.trace import Tracer
 from ciopt.verdict import CandidateRecord, Verdict
@@ -79,12 +80,13 @@ class Run:
         """The measurement design: the request's choices over the settings'."""
         r, s = self.request, self.settings
         measure = r.measure or s.measure
+        floors, _ = calibration_floors(s, self.git, self.notes, measure)
         return Bench(
             options=bench_options(s, r.bench),
             design=design(
                 s,
                 selectors=r.bench,
-                floors=calibration_floors(s, self.git, self.notes, measure),
+                floors=floors,
                 max_rounds=r.rounds,
                 confidence=r.confidence,
                 min_effect=r.min_effect,
@@ -99,7 +101,7 @@ class Run:
             self.base_sha = sha
             root = trees.add("base", sha)
             targets = [resolve_target(root, spec) for spec in self.request.targets]
-            for path in _paths(*self.request.bench, *self.request.tests):
+            for path in selector_paths(*self.request.bench, *self.request.tests):
                 if not (root / path).exists():
                     raise RequestError(
                         f"{path} does not exist in the repository; "
@@ -152,7 +154,7 @@ class Run:
             sp.set(hot=[h.model_dump() for h in profile[:10]])
         bench_text = "\n\n".join(
             (base.root / path).read_text()[:6000]
-            for path in _paths(*self.request.bench)
+            for path in selector_paths(*self.request.bench)
             if (base.root / path).is_file()
         )
         return ProposeInput(
@@ -312,13 +314,8 @@ class Run:
                 reason="verified_faster",
                 message=f"candidate {best.id} is faster: {best.message}",
                 head=best.head,
-                benchmarks=best.benchmarks,
-                ratio=best.ratio,
-                ci=best.ci,
-                mde=best.mde,
-                measurement=best.measurement,
-                warnings=best.warnings,
                 correctness=best.correctness,
+                **_measured(best),
                 **common,
             )
         limit_note = f" (stopped by the {stopped_by} budget)" if stopped_by else ""
@@ -330,12 +327,7 @@ class Run:
                 reason=reason or "not_faster",
                 message=f"no candidate was verified faster; the best, candidate {best.id}, "
                 f"measured {best.message}{limit_note}",
-                benchmarks=best.benchmarks,
-                ratio=best.ratio,
-                ci=best.ci,
-                mde=best.mde,
-                measurement=best.measurement,
-                warnings=best.warnings,
+                **_measured(best),
                 **common,
             )
         if not self.candidates:
@@ -374,6 +366,7 @@ class Run:
         return verdict
 
 
-def _paths(*selectors: str) -> list[str]:
-    """The file or folder part of pytest selectors, without repeats."""
-    return list(dict.fromkeys(s.split("::")[0] for s in selectors))
+def _measured(record: CandidateRecord) -> dict[str, Any]:
+    """A measured candidate's figures, as the run's verdict carries them."""
+    fields = ("benchmarks", "ratio", "ci", "mde", "measurement", "warnings")
+    return {name: getattr(record, name) for name in fields}

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ciopt.errors import RequestError
 
-__all__ = ["Request", "parse_request", "sanitize"]
+__all__ = ["Request", "parse_request", "sanitize", "selector_paths"]
 
 TRIGGER = re.compile(r"(?<![\w/])/optimize\b", re.IGNORECASE)
 FENCE = re.compile(r"```[ \t]*(?:ciopt|optimize)[^\n]*\n(.*?)```", re.IGNORECASE | re.DOTALL)
@@ -188,6 +188,11 @@ def _words(text: str) -> list[str]:
         return shlex.split(body, comments=False, posix=True)
     except ValueError as exc:
         raise RequestError(f"cannot read the request ({exc}); check its quotes") from exc
+
+
+def selector_paths(*selectors: str) -> list[str]:
+    """The file or folder part of pytest selectors, without repeats."""
+    return list(dict.fromkeys(s.split("::")[0] for s in selectors))
 
 
 def _escapes(path: str) -> bool:

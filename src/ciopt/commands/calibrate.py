@@ -13,8 +13,8 @@ from ciopt.commands.common import Session, add_measure_flags, measure_flags, set
 from ciopt.comparing import default_bench, measure_sides, open_client, prepare
 from ciopt.errors import ConfigError
 from ciopt.git import Git
-from ciopt.measure.analysis import OVERALL
-from ciopt.measure.calibration import Calibration, noise
+from ciopt.measure.analysis import OVERALL, mean_logs
+from ciopt.measure.calibration import Calibration, Noise, noise
 from ciopt.measure.setup import bench_options, calibration_path, design
 from ciopt.report.render import render_calibration
 from ciopt.workspace import Worktrees
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         round_s = comparison.seconds / max(1, rounds)
         per_compare = settings.time_budget / round_s
 
-        def judged(name: str, series: list[float]) -> Any:
+        def judged(name: str, series: list[float]) -> Noise:
             return noise(
                 name,
                 series,
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 rounds_per_compare=per_compare,
             )
 
-        overall_logs = [sum(col) / len(col) for col in zip(*logs.values(), strict=True)]
+        overall_logs = mean_logs(list(logs.values()))
         calibration = Calibration(
             sha=sides.base_sha,
             python=client.python,

@@ -12,7 +12,7 @@ from ciopt.commands.common import Session, add_measure_flags, measure_flags, set
 from ciopt.comparing import default_bench, measure_sides, open_client, prepare
 from ciopt.errors import CioptError, ConfigError
 from ciopt.git import Git
-from ciopt.measure.setup import bench_options, calibration_floors, design, find_calibration
+from ciopt.measure.setup import bench_options, calibration_floors, design
 from ciopt.measured import describe, measurement_fields
 from ciopt.report import render_compare
 from ciopt.verdict import Verdict
@@ -69,11 +69,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 sp.set(base=sides.base_sha, head=sides.head_sha, bench=list(selectors))
             session.on_error = lambda exc: _error(session, exc, sides.base_sha, sides.head_sha)
             client = open_client(settings, git, sides.base, environ)
-            exp = design(
-                settings,
-                selectors=selectors,
-                floors=calibration_floors(settings, git, notes, settings.measure),
-            )
+            floors, calibration = calibration_floors(settings, git, notes, settings.measure)
+            exp = design(settings, selectors=selectors, floors=floors)
             comparison = measure_sides(
                 client,
                 sides,
@@ -84,7 +81,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 tracer=session.tracer,
                 bench_dir=session.out.bench,
             )
-        found = find_calibration(settings, git) if exp.floors else None
         verdict = Verdict(
             verdict=comparison.verdict,
             reason=REASONS[comparison.verdict],
@@ -99,7 +95,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             **measurement_fields(
                 comparison,
                 measure=settings.measure,
-                calibration=str(found[0]) if found else None,
+                calibration=str(calibration) if calibration else None,
             ),
         )
         session.out.write_verdict(verdict)

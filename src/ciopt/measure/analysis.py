@@ -8,11 +8,11 @@ benchmarks' log ratios (the log of their geometric mean).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ciopt.measure import stats
 
-__all__ = ["OVERALL", "BenchmarkResult", "Samples", "analyse", "is_primary"]
+__all__ = ["OVERALL", "BenchmarkResult", "Samples", "analyse", "is_primary", "mean_logs"]
 
 OVERALL = "*"  # the key of the overall (geometric mean) in noise floors
 
@@ -86,12 +86,17 @@ def analyse(
         for r, kept in zip(results, keep, strict=True)
     ]
     named = [n for n in logs if is_primary(n, primary)] or list(logs)
-    per_round = [sum(col) / len(col) for col in zip(*(logs[n] for n in named), strict=True)]
+    per_round = mean_logs([logs[n] for n in named])
     label = named[0] if len(named) == 1 else f"geometric mean of {len(named)}"
     overall = _result(label, per_round, alpha, max(min_effect, floors.get(OVERALL, 0.0)))
     if len(named) == 1:
         overall = _with_medians(overall, samples)
     return results, overall
+
+
+def mean_logs(series: Sequence[Sequence[float]]) -> list[float]:
+    """Per round, the mean of several benchmarks' log ratios: the log of their geometric mean."""
+    return [sum(col) / len(col) for col in zip(*series, strict=True)]
 
 
 def _result(name: str, logs: Sequence[float], alpha: float, min_effect: float) -> BenchmarkResult:
@@ -109,17 +114,11 @@ def _result(name: str, logs: Sequence[float], alpha: float, min_effect: float) -
 
 
 def _inconclusive(result: BenchmarkResult) -> BenchmarkResult:
-    return BenchmarkResult(**{**result.__dict__, "verdict": "inconclusive", "p": 1.0})
+    return replace(result, verdict="inconclusive", p=1.0)
 
 
 def _with_medians(result: BenchmarkResult, samples: Samples) -> BenchmarkResult:
     base, head = samples.base.get(result.name), samples.head.get(result.name)
     if not base or not head:
         return result
-    return BenchmarkResult(
-        **{
-            **result.__dict__,
-            "base_median_s": stats.median(base),
-            "head_median_s": stats.median(head),
-        }
-    )
+    return replace(result, base_median_s=stats.median(base), head_median_s=stats.median(head))

@@ -60,21 +60,21 @@ def find_calibration(settings: Settings, git: Git) -> tuple[Path, Calibration] |
 
 def calibration_floors(
     settings: Settings, git: Git, notes: list[str], measure: str = "walltime"
-) -> dict[str, float]:
-    """Noise floors from a calibration that matches this pairing; a note says which was used.
+) -> tuple[dict[str, float], Path | None]:
+    """Noise floors from a calibration that matches this pairing, and the file they came from.
 
-    Instruction counts do not need one: they repeat exactly.
+    A note says which calibration was used. Instruction counts need none: they repeat exactly.
     """
     found = find_calibration(settings, git) if measure == "walltime" else None
     if found is None:
-        return {}
+        return {}, None
     path, calibration = found
     if calibration.pairing != settings.pairing:
         notes.append(f"calibration {path} was made with {calibration.pairing} rounds; not used")
-        return {}
+        return {}, None
     floors = calibration.floors()
     notes.append(
         f"noise floors from {path} (A/A at {calibration.sha[:12]}): overall "
         f"{floors['*']:.2%}; no effect below them is claimed"
     )
-    return floors
+    return floors, path

@@ -49,10 +49,11 @@ def warnings_for(
                     f"{name}: the head/base ratio varies by {math.expm1(spread):.0%} between "
                     "rounds: a noisy measurement; more time narrows the interval"
                 )
-        if len(series) >= 10 and stats.bimodality(series) > BIMODAL:
+        coefficient = stats.bimodality(series) if len(series) >= 10 else 0.0
+        if coefficient > BIMODAL:
             found.append(
                 f"{name}: the per-round ratios look bimodal (bimodality coefficient "
-                f"{stats.bimodality(series):.2f} > 0.56): something switches between two states"
+                f"{coefficient:.2f} > 0.56): something switches between two states"
             )
     if load is not None and load.others > BUSY_CPUS:
         found.append(
