@@ -9,9 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ciopt.commands.common import Session, add_measure_flags, measure_flags, settings_from
+from ciopt.commands.common import Session, add_measure_flags, measure_flags
 from ciopt.comparing import default_bench, measure_sides, open_client, prepare
-from ciopt.errors import ConfigError
 from ciopt.git import Git
 from ciopt.measure.analysis import OVERALL, mean_logs
 from ciopt.measure.calibration import Calibration, Noise, noise
@@ -47,11 +46,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
-    environ = dict(os.environ if environ is None else environ)
-    settings, problem = settings_from(args.repo, **measure_flags(args))
-    with Session("calibrate", args, settings, environ) as session:
-        if problem is not None or settings is None:
-            raise problem or ConfigError("no settings")
+    with Session("calibrate", args, environ, **measure_flags(args)) as session:
+        settings, environ = session.settings, session.environ
         git = Git.open(args.repo)
         with Worktrees(git) as trees:
             selectors = tuple(args.bench or default_bench(git.path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 from collections.abc import Callable, Mapping
@@ -17,7 +18,7 @@ from ciopt.output import OutputDir
 from ciopt.trace import Redactor, Tracer
 from ciopt.verdict import Verdict
 
-__all__ = ["Session", "add_measure_flags", "measure_flags", "settings_from"]
+__all__ = ["Session", "add_measure_flags", "measure_flags"]
 
 
 def add_measure_flags(p: argparse.ArgumentParser) -> None:
@@ -51,24 +52,29 @@ def measure_flags(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def settings_from(repo: Path, **cli: Any) -> tuple[Settings | None, ConfigError | None]:
-    try:
-        return load_settings(repo if repo.is_dir() else None, **cli), None
-    except ConfigError as exc:
-        return None, exc
-
-
 class Session:
-    """One command's artifacts. Errors end up in ``verdict.json`` before they reach the CLI."""
+    """One command's settings and artifacts.
+
+    Errors end up in ``verdict.json`` before they reach the CLI, bad settings included: they are
+    raised by ``settings``, inside the ``with`` block, once the output folder exists.
+    """
 
     def __init__(
         self,
         command: str,
         args: argparse.Namespace,
-        settings: Settings | None,
-        environ: Mapping[str, str],
+        environ: Mapping[str, str] | None = None,
+        **cli: Any,
     ) -> None:
-        self.redactor = Redactor.from_environ(environ)
+        self.environ = dict(os.environ if environ is None else environ)
+        settings: Settings | None = None
+        self._problem: ConfigError | None = None
+        try:
+            settings = load_settings(args.repo if args.repo.is_dir() else None, **cli)
+        except ConfigError as exc:
+            self._problem = exc
+        self._settings = settings
+        self.redactor = Redactor.from_environ(self.environ)
         self.out = OutputDir(
             settings.out if settings else (args.out or Path("ciopt-out")), self.redactor
         )
@@ -76,6 +82,12 @@ class Session:
         self.ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
         self.tracer.budget = self.ledger.snapshot
         self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            raise self._problem or ConfigError("no settings")
+        return self._settings
 
     def error_verdict(self, exc: CioptError) -> Verdict:
         return Verdict(

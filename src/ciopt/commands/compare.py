@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ciopt.commands.common import Session, add_measure_flags, measure_flags, settings_from
+from ciopt.commands.common import Session, add_measure_flags, measure_flags
 from ciopt.comparing import default_bench, measure_sides, open_client, prepare
-from ciopt.errors import CioptError, ConfigError
+from ciopt.errors import CioptError
 from ciopt.git import Git
 from ciopt.measure.setup import bench_options, calibration_floors, design
 from ciopt.measured import describe, measurement_fields
@@ -54,12 +53,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
-    environ = dict(os.environ if environ is None else environ)
     cli = {**measure_flags(args), "measure": args.measure, "calibration": args.calibration}
-    settings, problem = settings_from(args.repo, **cli)
-    with Session("compare", args, settings, environ) as session:
-        if problem is not None or settings is None:
-            raise problem or ConfigError("no settings")
+    with Session("compare", args, environ, **cli) as session:
+        settings, environ = session.settings, session.environ
         git = Git.open(args.repo)
         notes: list[str] = []
         with Worktrees(git) as trees:

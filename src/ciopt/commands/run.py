@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ciopt.agent import Model, open_model
-from ciopt.commands.common import Session, settings_from
-from ciopt.errors import ConfigError, RepoError, RequestError
+from ciopt.commands.common import Session
+from ciopt.errors import RepoError, RequestError
 from ciopt.executors import open_executor
 from ciopt.forges import open_forge
 from ciopt.git import Git
@@ -42,11 +41,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
-    environ = dict(os.environ if environ is None else environ)
-    settings, problem = settings_from(args.repo, **_flags(args))
-    with Session("run", args, settings, environ) as session:
-        if problem is not None or settings is None:
-            raise problem or ConfigError("no settings")
+    with Session("run", args, environ, **_flags(args)) as session:
+        settings, environ = session.settings, session.environ
         tracer, ledger = session.tracer, session.ledger
         with tracer.span("request") as sp:
             request = parse_request(_request_text(args))
