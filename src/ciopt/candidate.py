@@ -15,8 +15,8 @@ from ciopt.measure import BenchOptions, Comparison, Design
 from ciopt.measured import describe, measurement_fields
 from ciopt.output import OutputDir
 from ciopt.trace import Tracer
-from ciopt.verdict import CandidateRecord, Correctness, Guard, TestCounts
-from ciopt.verify import TestRun, run_tests, violations
+from ciopt.verdict import CandidateRecord
+from ciopt.verifying import Verifier
 from ciopt.workspace import Worktrees
 
 __all__ = ["Baseline", "Bench", "evaluate"]
@@ -26,8 +26,7 @@ __all__ = ["Baseline", "Bench", "evaluate"]
 class Baseline:
     sha: str
     root: Path
-    tests: TestRun
-    test_selectors: tuple[str, ...]
+    verifier: Verifier
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,6 @@ def evaluate(
     proposal: Proposal,
     *,
     base: Baseline,
-    allowed: list[str],
     git: Git,
     trees: Worktrees,
     client: Client,
@@ -75,41 +73,12 @@ def evaluate(
         except RequestError as exc:
             return _rejected(record, "not_applied", str(exc))
         head = trees.commit(root, f"perf: ciopt candidate {number}\n\n{proposal.rationale}")
-        files = git.changed_files(base.sha, head)
-        bad = violations(files, allowed)
-        guard = Guard(changed_files=files, violations=bad)
-        record = record.model_copy(
-            update={
-                "head": head,
-                "diff": git.diff(base.sha, head),
-                "correctness": Correctness(guard=guard),
-            }
-        )
-        sp.set(applied=True, head=head, changed_files=files, violations=bad)
-    if not files:
-        return _rejected(record, "no_change", "the edits leave the code as it was")
-    if bad:
-        return _rejected(
-            record,
-            "forbidden_path",
-            f"changes {', '.join(bad)}; only {', '.join(allowed)} may change",
-        )
-
-    with tracer.span("candidate.tests", candidate=number) as sp:
-        tests = run_tests(
-            client,
-            root,
-            base.test_selectors,
-            probe_out=out.work / f"cand-{number}.tests.probe.json",
-            timeout=bench.options.timeout,
-        )
-        broken = base.tests.broken_by(tests)
-        counts = TestCounts(**tests.summary(), broken=broken)
-        sp.set(**counts.model_dump(exclude={"broken"}), broken=broken[:20])
-    record.correctness.tests = counts
-    if broken:
-        shown = ", ".join(broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
-        return _rejected(record, "tests_failed", f"{len(broken)} test(s) broke: {shown}")
+        record = record.model_copy(update={"head": head, "diff": git.diff(base.sha, head)})
+        sp.set(applied=True, head=head)
+    correctness, rejection = base.verifier.verify(git, base.sha, head, root, candidate=number)
+    record = record.model_copy(update={"correctness": correctness})
+    if rejection is not None:
+        return _rejected(record, rejection.reason, rejection.message)
 
     comparison = measure_sides(
         client,

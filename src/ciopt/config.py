@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     test_timeout: float = Field(900.0, gt=0)
     seed: int = 0
     content_capture: Literal["full", "hashed", "none"] = "full"
+    # correctness: differential replay of the baseline's calls (verify/differential.py)
+    rel_tol: float = Field(0.0, ge=0, lt=1)  # floats compare exactly unless this is set
+    abs_tol: float = Field(0.0, ge=0)
+    replay_timeout: float = Field(5.0, gt=0)  # seconds per replayed call
+    record_max_calls: int = Field(100, ge=1)  # recorded per function
+    generated_examples: int = Field(50, ge=0)  # inputs per typed function (0: none)
+    generated_seconds: float = Field(10.0, ge=0)
+    min_recorded_calls: int = Field(5, ge=0)  # evidence floor per changed function
+    publish_low_confidence: bool = False
     limits: Limits = Field(default_factory=Limits)
 
 

@@ -18,7 +18,7 @@ from ciopt.budget import Ledger
 from ciopt.candidate import Baseline, Bench, evaluate
 from ciopt.client import INJECT_DIR, Client, find_python
 from ciopt.config import Settings
-from ciopt.errors import BaselineError, BudgetExhausted, RequestError
+from ciopt.errors import BudgetExhausted, RequestError
 from ciopt.executors import Executor
 from ciopt.forges import Forge
 from ciopt.git import Git
@@ -30,7 +30,7 @@ from ciopt.request import Request, selector_paths
 from ciopt.target import Target, resolve_target
 from ciopt.trace import Tracer
 from ciopt.verdict import CandidateRecord, Verdict
-from ciopt.verify import run_tests
+from ciopt.verifying import Scope, Verifier, replay_options
 from ciopt.workspace import Worktrees
 
 __all__ = ["Run"]
@@ -69,9 +69,8 @@ class Run:
         bench = self.bench()
         with Worktrees(self.git) as trees:
             base, targets, client = self.baseline(trees, bench)
-            allowed = self.settings.allowed_paths or sorted({t.path for t in targets})
             context = self.context(base, targets, client)
-            stopped_by = self.iterate(base, context, allowed, trees, client, bench)
+            stopped_by = self.iterate(base, context, trees, client, bench)
             return self.publish(bench, stopped_by)
 
     # -- steps ---------------------------------------------------------------------------------
@@ -117,36 +116,36 @@ class Run:
             import_roots=[t.import_root for t in targets],
             modules=[t.module for t in targets],
         )
-        selectors = self.request.tests or tuple(self.settings.tests.split())
-        with self.tracer.span("baseline.tests", python=python) as sp:
-            client.check_tools(root)
-            tests = run_tests(
-                client,
-                root,
-                selectors,
-                probe_out=self.out.work / "base.tests.probe.json",
-                timeout=self.settings.test_timeout,
-            )
-            sp.set(**tests.summary(), exitstatus=tests.exitstatus)
-            if not tests.ok:
-                shown = ", ".join(tests.failed[:3]) or " ".join(tests.output_tail.splitlines()[-1:])
-                raise BaselineError(
-                    f"the baseline's tests fail at {sha[:12]} ({shown}); fix them, or choose "
-                    "the tests to run with tests=",
-                    reason="baseline_tests_failed",
-                )
-            if not tests.passed:
-                raise BaselineError(
-                    "the baseline runs no test; point tests= at the tests of the target",
-                    reason="baseline_no_tests",
-                )
+        allowed = (
+            self.request.allow
+            or tuple(self.settings.allowed_paths)
+            or tuple(sorted({t.path for t in targets}))
+        )
+        scope = Scope(
+            tests=self.request.tests or tuple(self.settings.tests.split()),
+            bench=self.request.bench,
+            allowed=allowed,
+            targets=self.request.targets,
+        )
+        verifier = Verifier(
+            client,
+            root,
+            scope,
+            replay_options(self.settings, rel_tol=self.request.rel_tol),
+            tracer=self.tracer,
+            work=self.out.work,
+            test_timeout=self.settings.test_timeout,
+        )
+        client.check_tools(root)
+        verifier.baseline(sorted({t.path for t in targets} | {p for p in allowed if _plain(p)}))
+        self.notes += verifier.notes
         with self.tracer.span("baseline.bench") as sp:
             run = run_benchmarks(
                 client, root, bench.options, self.out.bench / "baseline.json", hashseed=0
             )
             self.ledger.charge(bench_seconds=run.seconds)
             sp.set(medians=run.medians)
-        return Baseline(sha, root, tests, selectors), targets, client
+        return Baseline(sha, root, verifier), targets, client
 
     def context(self, base: Baseline, targets: list[Target], client: Client) -> ProposeInput:
         with self.tracer.span("baseline.profile") as sp:
@@ -194,7 +193,6 @@ class Run:
         self,
         base: Baseline,
         context: ProposeInput,
-        allowed: list[str],
         trees: Worktrees,
         client: Client,
         bench: Bench,
@@ -207,7 +205,7 @@ class Run:
             try:
                 self.ledger.ensure("candidates", "llm_calls", "cost_usd", "bench_seconds")
                 with self.tracer.span("candidate", candidate=number) as sp:
-                    record = self.candidate(number, base, context, allowed, trees, client, bench)
+                    record = self.candidate(number, base, context, trees, client, bench)
                     sp.set(outcome=record.outcome, reason=record.reason, ratio=record.ratio)
             except BudgetExhausted as exc:
                 self.tracer.event(
@@ -230,7 +228,6 @@ class Run:
         number: int,
         base: Baseline,
         context: ProposeInput,
-        allowed: list[str],
         trees: Worktrees,
         client: Client,
         bench: Bench,
@@ -255,7 +252,6 @@ class Run:
             number,
             proposal,
             base=base,
-            allowed=allowed,
             git=self.git,
             trees=trees,
             client=client,
@@ -269,7 +265,7 @@ class Run:
         with self.tracer.span("publish") as sp:
             verdict = self.verdict(bench, stopped_by)
             winner = next((c for c in self.candidates if c.head == verdict.head), None)
-            if winner is not None and winner.head:
+            if winner is not None and winner.head and verdict.reason == "verified_faster":
                 self.out.write_patch(winner.diff)
                 branch = f"ciopt/{self.request.branch_slug()}"
                 title = (
@@ -308,11 +304,20 @@ class Run:
         faster = [c for c in self.candidates if c.outcome == "faster" and c.ratio is not None]
         measured = [c for c in self.candidates if c.ratio is not None]
         if faster:
-            best = min(faster, key=lambda c: c.ratio or 1.0)
+            # evidence first: a well-evidenced winner beats a faster one with too few calls
+            best = min(faster, key=lambda c: (c.correctness.confidence == "low", c.ratio or 1.0))
+            held = best.correctness.confidence == "low" and not self.settings.publish_low_confidence
+            if held:
+                self.notes.append(
+                    "the winner is not published: the evidence of its correctness is below the "
+                    "floor (" + "; ".join(best.correctness.low_confidence) + "). Add tests that "
+                    "call it, lower min_recorded_calls, or set publish_low_confidence"
+                )
             return Verdict(
                 verdict="faster",
-                reason="verified_faster",
-                message=f"candidate {best.id} is faster: {best.message}",
+                reason="low_confidence" if held else "verified_faster",
+                message=f"candidate {best.id} is faster: {best.message}"
+                + (" (low confidence: not published)" if held else ""),
                 head=best.head,
                 correctness=best.correctness,
                 **_measured(best),
@@ -370,3 +375,8 @@ def _measured(record: CandidateRecord) -> dict[str, Any]:
     """A measured candidate's figures, as the run's verdict carries them."""
     fields = ("benchmarks", "ratio", "ci", "mde", "measurement", "warnings")
     return {name: getattr(record, name) for name in fields}
+
+
+def _plain(pattern: str) -> bool:
+    """A path, not a glob: its functions can be recorded."""
+    return pattern.endswith(".py") and not any(ch in pattern for ch in "*?[")

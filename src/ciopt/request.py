@@ -57,6 +57,8 @@ class Request(BaseModel):
     max_minutes: float | None = Field(None, gt=0)
     time_budget: float | None = Field(None, gt=0, le=3600)  # seconds per comparison
     measure: Literal["walltime", "instructions"] | None = None
+    allow: tuple[str, ...] = ()  # path globs a candidate may change (default: the targets' files)
+    rel_tol: float | None = Field(None, ge=0, lt=1)  # float tolerance when comparing results
     limits: dict[str, float] = Field(default_factory=dict)
     slug: str | None = None
 
@@ -71,7 +73,7 @@ class Request(BaseModel):
                 )
         return value
 
-    @field_validator("bench", "tests")
+    @field_validator("bench", "tests", "allow")
     @classmethod
     def _selectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for selector in value:
@@ -142,13 +144,15 @@ KNOWN_KEYS = (
     "max_minutes",
     "time_budget",
     "measure",
+    "allow",
+    "rel_tol",
     "slug",
     *LIMIT_KEYS,
 )
 
 
 def _assign(fields: dict[str, Any], key: str, value: str) -> None:
-    if key in ("target", "bench", "tests"):
+    if key in ("target", "bench", "tests", "allow"):
         name = "targets" if key == "target" else key
         fields[name] = (*fields.get(name, ()), *(v for v in re.split(r"[,\s]+", value) if v))
     elif key in LIMIT_KEYS:

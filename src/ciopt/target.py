@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ciopt.errors import RequestError
 
-__all__ = ["Target", "resolve_target"]
+__all__ = ["Target", "locate", "resolve_target"]
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,24 @@ def resolve_target(root: Path, spec: str) -> Target:
         raise RequestError(
             f"function {qualname!r} is not defined in {path}; functions there: {known}"
         )
+    module, import_root = locate(root, path)
+    end = node.end_lineno or node.lineno
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return Target(spec, path, qualname, module, import_root, first, end)
+
+
+def locate(root: Path, path: str) -> tuple[str, str]:
+    """The module name of ``path`` and the directory (relative, "" for the root) to import it from.
+
+    The import root is the first folder above the file's packages (those with ``__init__.py``).
+    """
+    file = root / path
     import_root = file.parent
     while (import_root / "__init__.py").is_file() and import_root != root:
         import_root = import_root.parent
     module = ".".join(file.relative_to(import_root).with_suffix("").parts)
     rel_root = import_root.relative_to(root).as_posix()
-    end = node.end_lineno or node.lineno
-    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    return Target(spec, path, qualname, module, "" if rel_root == "." else rel_root, first, end)
+    return module, "" if rel_root == "." else rel_root
 
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef

@@ -15,6 +15,8 @@ __all__ = [
     "Guard",
     "Look",
     "Measurement",
+    "Mismatch",
+    "TargetEvidence",
     "TestCounts",
     "Verdict",
 ]
@@ -58,16 +60,51 @@ class Measurement(BaseModel):
 
 
 class TestCounts(BaseModel):
+    """Test parity: the candidate's tests, judged against the tests the baseline passes."""
+
     __test__ = False
     passed: int = 0
     failed: int = 0
     skipped: int = 0
-    broken: list[str] = []  # passed on the baseline, not on the candidate
+    broken: list[str] = []  # passed on the baseline, failed on the candidate twice
+    flaky: list[str] = []  # failed on the candidate, passed when run again
+    baseline_failed: list[str] = []  # failed on the baseline too: not held against the candidate
+
+
+class TargetEvidence(BaseModel):
+    """Differential replay of one function: how many calls stand behind its verdict."""
+
+    target: str  # path::qualname
+    recorded: int = 0  # calls recorded while the baseline's tests and benchmarks ran
+    calls_compared: int = 0
+    calls_equal: int = 0  # recorded calls whose replay on the candidate matched the baseline
+    generated: int = 0  # inputs generated from the type hints
+    generated_compared: int = 0
+    generated_equal: int = 0
+    mismatches: int = 0
+    unstable: int = 0  # calls whose two baseline replays differed: not compared
+    skipped: dict[str, int] = {}  # why calls were not compared: unpicklable, timeout, ...
+    generated_note: str | None = None  # why no inputs were generated
+    nondeterministic: bool = False
+
+
+class Mismatch(BaseModel):
+    target: str
+    call: str  # rec:N (recorded) or gen:N (generated)
+    input: str  # the call's arguments, shortened
+    difference: str
 
 
 class Differential(BaseModel):
-    calls_compared: int = 0
+    calls_compared: int = 0  # recorded calls compared (equal or not)
+    calls_equal: int = 0
+    generated_compared: int = 0
+    generated_equal: int = 0
     mismatches: int = 0
+    unstable: int = 0
+    skipped: dict[str, int] = {}
+    targets: list[TargetEvidence] = []
+    examples: list[Mismatch] = []  # the first mismatches, to show in the report
 
 
 class Guard(BaseModel):
@@ -79,6 +116,8 @@ class Correctness(BaseModel):
     tests: TestCounts | None = None
     differential: Differential | None = None  # None: differential replay did not run
     guard: Guard = Field(default_factory=Guard)
+    confidence: Literal["high", "low"] | None = None  # None: not verified as far as evidence
+    low_confidence: list[str] = []  # why the evidence is below the floor
 
 
 class CandidateRecord(BaseModel):

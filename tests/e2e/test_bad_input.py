@@ -93,7 +93,9 @@ def test_baseline_tests_fail(example_repo: Path, fails: Fails) -> None:
     (example_repo / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 0\n")
     git(example_repo, "add", "-A")
     git(example_repo, "commit", "-qm", "a failing test")
-    fails(example_repo, GOOD, "baseline_tests_failed", "tests/test_broken.py::test_broken")
+    # Only when no selected test passes: failures beside passing tests are reported instead.
+    request = f"{GOOD} tests=tests/test_broken.py"
+    fails(example_repo, request, "baseline_tests_failed", "tests/test_broken.py::test_broken")
 
 
 def test_scripted_model_runs_out(

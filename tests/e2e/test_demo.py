@@ -97,7 +97,10 @@ def test_demo_finds_the_speedup_and_publishes_it(
         "baseline.bench",
         "propose",
         "llm.call",
-        "candidate.tests",
+        "baseline.record",
+        "verify.guard",
+        "verify.tests",
+        "verify.replay",
         "measure",
         "publish",
     } <= names

@@ -1,8 +1,8 @@
-"""Verification: test parity between baseline and candidate, and the file guard."""
+"""Verification: the file guard, test parity, and differential replay of recorded calls."""
 
 from __future__ import annotations
 
 from ciopt.verify.guard import ALWAYS_FORBIDDEN, violations
-from ciopt.verify.tests import TestRun, run_tests
+from ciopt.verify.tests import TestRun, judge_tests, run_tests
 
-__all__ = ["ALWAYS_FORBIDDEN", "TestRun", "run_tests", "violations"]
+__all__ = ["ALWAYS_FORBIDDEN", "TestRun", "judge_tests", "run_tests", "violations"]

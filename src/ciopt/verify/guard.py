@@ -40,15 +40,34 @@ ALWAYS_FORBIDDEN = (
     ".git/*",
     ".gitattributes",
     ".gitmodules",
+    ".circleci/*",
+    ".travis.yml",
+    "azure-pipelines.yml",
+    "Jenkinsfile",
+    "Pipfile",
+    "Pipfile.lock",
+    # code Python runs at start-up: a candidate could change how everything is timed
+    "sitecustomize.py",
+    "*/sitecustomize.py",
+    "usercustomize.py",
+    "*/usercustomize.py",
+    "*.pth",
 )
 
 
-def violations(changed: Sequence[str], allowed: Sequence[str]) -> list[str]:
-    """The changed paths a candidate may not touch: forbidden ones, or outside ``allowed``."""
+def violations(
+    changed: Sequence[str], allowed: Sequence[str], protected: Sequence[str] = ()
+) -> list[str]:
+    """The changed paths a candidate may not touch: forbidden ones, or outside ``allowed``.
+
+    ``protected`` adds the files and folders the run itself relies on: the request's tests and
+    benchmarks, wherever they are.
+    """
+    forbidden = [*ALWAYS_FORBIDDEN, *protected, *(f"{p.rstrip('/')}/*" for p in protected)]
     bad = []
     for path in changed:
-        forbidden = any(fnmatch.fnmatchcase(path, pattern) for pattern in ALWAYS_FORBIDDEN)
+        refused = any(fnmatch.fnmatchcase(path, pattern) for pattern in forbidden)
         permitted = any(fnmatch.fnmatchcase(path, pattern) for pattern in allowed)
-        if forbidden or not permitted:
+        if refused or not permitted:
             bad.append(path)
     return bad

@@ -8,8 +8,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from ciopt.client import Client
+from ciopt.verdict import TestCounts
 
-__all__ = ["TestRun", "run_tests"]
+__all__ = ["TestRun", "judge_tests", "run_tests"]
 
 
 class TestRun(BaseModel):
@@ -61,4 +62,34 @@ def run_tests(
         outcomes=outcomes,
         seconds=done.seconds,
         output_tail=done.tail(20),
+    )
+
+
+def judge_tests(
+    client: Client,
+    root: Path,
+    baseline: TestRun,
+    selectors: Sequence[str],
+    *,
+    probe_out: Path,
+    timeout: float,
+) -> TestCounts:
+    """The candidate's tests against the baseline's, by node id.
+
+    Tests the baseline fails are reported, not held against the candidate. A test that passes on
+    the baseline and not on the candidate runs once more, alone: passing then, it is flaky;
+    failing again, it is broken.
+    """
+    first = run_tests(client, root, selectors, probe_out=probe_out, timeout=timeout)
+    suspects = baseline.broken_by(first)
+    rerunnable = [t for t in suspects if "::" in t]  # not "<session>" or a collection error
+    broken = [t for t in suspects if t not in rerunnable]
+    if rerunnable:
+        again = run_tests(client, root, rerunnable, probe_out=probe_out, timeout=timeout)
+        broken += [t for t in rerunnable if again.outcomes.get(t) != "passed"]
+    return TestCounts(
+        **first.summary(),
+        broken=sorted(broken),
+        flaky=sorted(set(suspects) - set(broken)),
+        baseline_failed=baseline.failed,
     )
