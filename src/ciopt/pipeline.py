@@ -265,8 +265,9 @@ class Run:
         with self.tracer.span("publish") as sp:
             verdict = self.verdict(bench, stopped_by)
             winner = next((c for c in self.candidates if c.head == verdict.head), None)
+            if winner is not None and winner.head:
+                self.out.write_patch(winner.diff)  # even when held back: a person may judge it
             if winner is not None and winner.head and verdict.reason == "verified_faster":
-                self.out.write_patch(winner.diff)
                 branch = f"ciopt/{self.request.branch_slug()}"
                 title = (
                     f"perf: {', '.join(t.split('::')[-1] for t in verdict.targets)} "

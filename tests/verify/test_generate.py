@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -186,6 +187,109 @@ def test_new_type_gives_the_underlying_values() -> None:
     assert all(_is_int(v) for v in values)
 
 
+TYPEVARS = """
+from typing import Hashable, Iterable, TypeVar
+import typing as t
+T = TypeVar("T")
+H = t.TypeVar("H", bound=Hashable)
+N = TypeVar("N", int, float)
+"""
+
+
+def _calls(source: str, qualname: str = "f", max_examples: int = 40, seed: int = 0) -> list[Call]:
+    result = generate_inputs(source, qualname, max_examples=max_examples, seed=seed)
+    assert result.skipped is None, result.skipped
+    assert result.calls
+    return result.calls
+
+
+def test_typevar_is_bound_to_one_type_per_call() -> None:
+    source = TYPEVARS + "def dedupe(items: Iterable[T]) -> list[T]:\n    return []\n"
+    kinds: set[type] = set()
+    for args, kwargs in _calls(source, "dedupe"):
+        assert kwargs == {}
+        (items,) = args
+        assert _list_of(_is_int)(items) or _list_of(_is_str)(items), items
+        kinds.update(type(item) for item in items)
+    assert kinds == {int, str}
+
+
+def test_typevar_is_bound_consistently_across_parameters() -> None:
+    source = TYPEVARS + "def merge(a: list[T], b: list[T], *, c: T) -> None: ...\n"
+    kinds: set[type] = set()
+    for args, kwargs in _calls(source, "merge", max_examples=60):
+        kind = type(kwargs["c"])
+        assert kind in (int, str)
+        assert all(type(item) is kind for items in args for item in items), (args, kwargs)
+        kinds.add(kind)
+    assert kinds == {int, str}
+
+
+def test_hashable_bound_and_two_typevars() -> None:
+    source = TYPEVARS + "def f(x: H, y: dict[H, T]) -> None: ...\n"
+    pairs: set[tuple[type, type]] = set()
+    for (x, y), _ in _calls(source, max_examples=80):
+        assert all(type(key) is type(x) for key in y)
+        values = {type(value) for value in y.values()}
+        assert len(values) <= 1
+        pairs.update((type(x), value) for value in values)
+    assert pairs == {(int, int), (int, str), (str, int), (str, str)}
+
+
+def test_constrained_typevar_uses_only_its_constraints() -> None:
+    source = TYPEVARS + "def f(x: N, y: list[N]) -> None: ...\n"
+    kinds: set[type] = set()
+    for (x, y), _ in _calls(source):
+        assert _is_int(x) or _is_float(x)
+        assert all(type(item) is type(x) for item in y)
+        kinds.add(type(x))
+    assert kinds == {int, float}
+
+
+def test_constrained_typevar_skips_unsupported_constraints() -> None:
+    header = "from typing import TypeVar\nclass Foo: ...\nS = TypeVar('S', Foo, 'bytes')"
+    assert all(_is_bytes(v) for v in _values("S", header))
+
+
+def test_bound_typevar_uses_its_bound() -> None:
+    header = "import typing\nV = typing.TypeVar('V', bound='list[int]', covariant=True)"
+    assert all(_list_of(_is_int)(v) for v in _values("V", header))
+    header = "from typing import TypeVar\nK = TypeVar('K', bound='Hashable')"
+    assert {type(v) for v in _values("K", header)} == {int, str}
+
+
+def test_typevar_through_an_alias() -> None:
+    header = "from typing import TypeVar\nT = TypeVar('T')\nPair = tuple[T, T]"
+    values = _values("Pair", header)
+    assert all(type(a) is type(b) for a, b in values)
+    assert {type(a) for a, _ in values} == {int, str}
+
+
+def test_hashable_hint() -> None:
+    values = _values("Hashable", "from collections.abc import Hashable")
+    assert all(_is_int(v) or _is_str(v) for v in values)
+    assert {type(v) for v in values} == {int, str}
+
+
+def test_typevars_are_deterministic_for_a_seed() -> None:
+    source = TYPEVARS + "def f(a: list[T], b: N) -> None: ...\n"
+    first = _calls(source, max_examples=30, seed=3)
+    assert repr(first) == repr(_calls(source, max_examples=30, seed=3))
+    assert repr(first) != repr(_calls(source, max_examples=30, seed=4))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax needs Python 3.12")
+def test_pep_695_type_parameters() -> None:
+    source = TYPEVARS + "def f[N, C: (int, bytes), B: float](a: list[N], b: N, c: C, d: B): ...\n"
+    for (a, b, c, d), _ in _calls(source):
+        assert type(b) in (int, str)
+        assert all(type(item) is type(b) for item in a)
+        assert _is_int(c) or _is_bytes(c)
+        assert _is_float(d)
+    source = "def f[*Ts](x: Ts): ...\n"
+    assert generate_inputs(source, "f").skipped == "'Ts' is not a supported type hint"
+
+
 def test_parameter_kinds() -> None:
     source = (
         "def f(a: int, /, b: str, c: float = 1.0, *rest: int, d: bool, e: bytes = b'',"
@@ -241,7 +345,23 @@ def test_staticmethod_is_supported() -> None:
             "f",
             "'Callable' is not a supported type hint",
         ),
-        ("import typing\nT = typing.TypeVar('T')\ndef f(x: T): ...\n", "f", "'T' is not"),
+        (
+            "import typing\nclass Foo: ...\nB = typing.TypeVar('B', bound=Foo)\ndef f(x: B): ...\n",
+            "f",
+            "'Foo', the bound of TypeVar 'B', is not a supported type hint",
+        ),
+        (
+            "from typing import TypeVar\nT = TypeVar('T', 'Foo', object)\ndef f(x: T): ...\n",
+            "f",
+            "no constraint of TypeVar 'T' is a supported type hint",
+        ),
+        (
+            "from typing import TypeVar\nT = TypeVar('T', bound=list[int])\n"
+            "def f(x: set[T]): ...\n",
+            "f",
+            "'set[T]' is not a supported type hint",
+        ),
+        ("from typing import TypeVar\ndef f(x: TypeVar): ...\n", "f", "'TypeVar' is not"),
         ("from mylib import List\ndef f(x: List[int]): ...\n", "f", "'List' is not"),
         ("import numpy as t\ndef f(x: t.List[int]): ...\n", "f", "'t.List' is not"),
         ("def f(x: dict[list[int], int]): ...\n", "f", "'dict[list[int], int]' is not"),

@@ -138,7 +138,8 @@ class _Walker:
     def _attrs(self, obj: Any, depth: int) -> dict[str, Any]:
         attrs: dict[str, Any] = {}
         for slot in _slots(type(obj)):
-            attrs[slot] = self.walk(getattr(obj, slot), depth) if hasattr(obj, slot) else None
+            if hasattr(obj, slot):  # a slot never assigned is left out: reading it would raise
+                attrs[slot] = self.walk(getattr(obj, slot), depth)
         state = getattr(obj, "__dict__", None)
         if isinstance(state, dict):
             attrs.update({str(k): self.walk(v, depth) for k, v in state.items()})
@@ -171,6 +172,15 @@ def _slots(cls: type) -> list[str]:
     for klass in cls.__mro__:
         slots = klass.__dict__.get("__slots__", ())
         for slot in (slots,) if isinstance(slots, str) else slots:
-            if slot not in ("__dict__", "__weakref__") and slot not in names:
-                names.append(slot)
+            name = _mangle(klass.__name__, slot)
+            if slot not in ("__dict__", "__weakref__") and name not in names:
+                names.append(name)
     return names
+
+
+def _mangle(owner: str, name: str) -> str:
+    """The attribute a slot is stored under: ``__x`` in ``class C`` is ``_C__x``."""
+    owner = owner.lstrip("_")
+    if owner and name.startswith("__") and not name.endswith("__"):
+        return f"_{owner}{name}"
+    return name

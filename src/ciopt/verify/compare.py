@@ -52,6 +52,8 @@ def difference(base: Any, head: Any, tol: Tolerance = EXACT, path: str = "") -> 
         return f"{where}: {show(base)} became {show(head)}"
     if isinstance(base, float):
         return None if tol.close(base, head) else f"{where}: {base!r} became {head!r}"
+    if isinstance(base, list):  # the parts of a ``reduce`` node: item by item, like a sequence
+        return _items(base, head, tol, path)
     if not isinstance(base, dict):
         return None if base == head else f"{where}: {show(base)} became {show(head)}"
     tag = base.get("$")
@@ -109,21 +111,27 @@ def _items(base: Any, head: Any, tol: Tolerance, path: str) -> str | None:
 
 
 def _dicts(base: dict[str, Any], head: dict[str, Any], tol: Tolerance, path: str) -> str | None:
-    if base.get("ordered"):
-        keys_a = [_key(k) for k, _ in base["items"]]
-        keys_b = [_key(k) for k, _ in head["items"]]
-        if keys_a != keys_b:
-            return f"{path or 'value'}: key order {keys_a[:5]} became {keys_b[:5]}"
-    theirs = {_key(k): v for k, v in head["items"]}
-    ours = {_key(k): v for k, v in base["items"]}
-    for key, value in ours.items():
-        if key not in theirs:
-            return f"{path}[{key}]: missing from the candidate's result"
-        found = difference(value, theirs[key], tol, f"{path}[{key}]")
+    for key_node, _ in [*base["items"], *head["items"]]:
+        found_opaque = _find_opaque(key_node)
+        if found_opaque is not None:  # keys are matched by their text: never by an opaque one
+            raise Incomparable(f"{path or 'value'}: a key's {_why(found_opaque)}")
+    # matched by their JSON text, so that the key "1" is not the key 1; shown by _key
+    ours = {json.dumps(k, sort_keys=True): (k, v) for k, v in base["items"]}
+    theirs = {json.dumps(k, sort_keys=True): (k, v) for k, v in head["items"]}
+    if len(ours) < len(base["items"]) or len(theirs) < len(head["items"]):
+        raise Incomparable(f"{path or 'value'}: distinct keys normalised alike cannot be matched")
+    if base.get("ordered") and list(ours) != list(theirs):
+        keys_a = [_key(k) for k, _ in ours.values()]
+        keys_b = [_key(k) for k, _ in theirs.values()]
+        return f"{path or 'value'}: key order {keys_a[:5]} became {keys_b[:5]}"
+    for text, (key, value) in ours.items():
+        if text not in theirs:
+            return f"{path}[{_key(key)}]: missing from the candidate's result"
+        found = difference(value, theirs[text][1], tol, f"{path}[{_key(key)}]")
         if found:
             return found
-    extra = [k for k in theirs if k not in ours]
-    return f"{path}[{extra[0]}]: only in the candidate's result" if extra else None
+    extra = [key for text, (key, _) in theirs.items() if text not in ours]
+    return f"{path}[{_key(extra[0])}]: only in the candidate's result" if extra else None
 
 
 def _attrs(base: dict[str, Any], head: dict[str, Any], tol: Tolerance, path: str) -> str | None:
@@ -138,8 +146,16 @@ def _attrs(base: dict[str, Any], head: dict[str, Any], tol: Tolerance, path: str
 
 
 def _key(node: Any) -> str:
-    """A dict key as text, the same for equal keys (normalised keys are exact by design)."""
+    """A dict key as shown in a path."""
     return node if isinstance(node, str) else json.dumps(node, sort_keys=True)
+
+
+def _find_opaque(node: Any) -> dict[str, Any] | None:
+    """The first ``opaque`` node anywhere in ``node``, if any."""
+    if _opaque(node):
+        return dict(node)
+    inner = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    return next((found for x in inner if (found := _find_opaque(x)) is not None), None)
 
 
 def _opaque(node: Any) -> bool:

@@ -3,14 +3,21 @@
 The client's code runs in another interpreter, so nothing here imports or executes it: the
 function is found with ``ast`` and its parameters' annotations are interpreted from their syntax.
 Only hints built from builtins and ``typing`` / ``collections.abc`` constructs are understood
-(plus module-level aliases of them and ``NewType``); the values generated are plain builtin
-values, bounded so that calls stay fast, ready to be pickled and sent to the client's interpreter.
+(plus module-level aliases of them, ``NewType`` and ``TypeVar``); the values generated are plain
+builtin values, bounded so that calls stay fast, ready to be pickled and sent to the client's
+interpreter.
+
+A type variable is bound, in each generated call, to one concrete type for all its occurrences,
+as a type checker would bind it: a constrained one to one of its (supported) constraints, a bound
+one to its bound, and an unbounded or ``Hashable``-bound one to ``int`` or ``str``.
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import itertools
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,6 +40,7 @@ _FLOAT_BOUND = 1e9
 _TEXT_SIZE = 20
 _COLLECTION_SIZE = 10
 _MAX_DEPTH = 30  # nesting of hints, aliases and string annotations, against cycles
+_MAX_BINDINGS = 64  # combinations of concrete types for a function's type variables
 
 # What each understood name means, per module it may come from.
 _SCALARS = ("int", "float", "str", "bytes", "bool", "complex")
@@ -46,6 +54,7 @@ _ABC_KINDS = {
     "MutableMapping": "dict",
     "Set": "set",
     "MutableSet": "set",
+    "Hashable": "hashable",
 }
 _TYPING_KINDS = {
     **_ABC_KINDS,
@@ -59,6 +68,7 @@ _TYPING_KINDS = {
     "Union": "union",
     "Literal": "literal",
     "Annotated": "annotated",
+    "TypeVar": "typevar",
 }
 _MODULE_KINDS = {
     "builtins": _BUILTIN_KINDS,
@@ -75,6 +85,7 @@ _DEFAULT_MODULES = {
     "collections": "collections",
 }
 _GENERIC_ONLY = frozenset({"optional", "union", "literal", "annotated"})
+_NOT_HINTS = frozenset({"typevar"})
 
 
 @dataclass
@@ -89,11 +100,22 @@ class Generated:
 
 
 class _Unsupported(Exception):
-    """A hint that cannot be turned into a strategy; ``text`` is its source."""
+    """A hint that cannot be turned into a strategy; ``text`` is its source, ``reason`` says why
+    the function is skipped."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, reason: str | None = None) -> None:
         super().__init__(text)
         self.text = text
+        self.reason = reason or f"'{text}' is not a supported type hint"
+
+
+@dataclass(frozen=True)
+class _TypeVar:
+    """A type variable: ``TypeVar(name, *constraints, bound=bound)`` or ``def f[name: bound]``."""
+
+    name: str
+    constraints: tuple[ast.expr, ...] = ()
+    bound: ast.expr | None = None
 
 
 class _Stop(Exception):
@@ -172,12 +194,28 @@ def _args(node: ast.expr) -> list[ast.expr]:
 class _Hints:
     """Turns annotation nodes into strategies, knowing what the module's names are bound to."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, fn: _FunctionNode) -> None:
         # name -> ("module", module) | ("import", "module.attr") | ("alias", expr) | ("local", "")
         self._bindings: dict[str, tuple[str, Any]] = {}
         self._expanding: set[str] = set()
         for stmt in _flat(tree.body):
             self._bind(stmt)
+        # The function's own type parameters (PEP 695, Python 3.12+), shadowing the module's
+        # names; a ParamSpec or TypeVarTuple is kept as None, which is not supported.
+        self._scoped: dict[str, _TypeVar | None] = {}
+        for param in getattr(fn, "type_params", ()):
+            name = str(getattr(param, "name", ""))
+            self._scoped[name] = None
+            if type(param).__name__ == "TypeVar":
+                bound: ast.expr | None = getattr(param, "bound", None)
+                if isinstance(bound, ast.Tuple):
+                    self._scoped[name] = _TypeVar(name, tuple(bound.elts))
+                else:
+                    self._scoped[name] = _TypeVar(name, bound=bound)
+        # The type variables met while discovering, in order; and, when building, the hint each
+        # is bound to (None while discovering).
+        self.typevars: dict[str, _TypeVar] = {}
+        self.chosen: dict[str, _Hint] | None = None
 
     def _bind(self, stmt: ast.stmt) -> None:
         if isinstance(stmt, ast.Import | ast.ImportFrom):
@@ -242,8 +280,75 @@ class _Hints:
             raise _Unsupported(dotted)
         return kind
 
+    def _typevar(self, name: str) -> _TypeVar | None:
+        """The type variable ``name`` stands for, if it is one."""
+        if name in self._scoped:
+            scoped = self._scoped[name]
+            if scoped is None:
+                raise _Unsupported(name)
+            return scoped
+        binding = self._bindings.get(name)
+        if binding is None or binding[0] != "alias" or not isinstance(binding[1], ast.Call):
+            return None
+        call: ast.Call = binding[1]
+        try:
+            if self._kind(call.func) != "typevar":
+                return None
+        except _Unsupported:
+            return None
+        bound = next((k.value for k in call.keywords if k.arg == "bound"), None)
+        return _TypeVar(name, tuple(call.args[1:]), bound)
+
+    def _bound_to(self, typevar: _TypeVar) -> _Hint:
+        """The hint a type variable is bound to; while discovering, a placeholder."""
+        if self.chosen is None:
+            self.typevars.setdefault(typevar.name, typevar)
+            return st.nothing(), True
+        if typevar.name not in self.chosen:  # one met inside a bound or constraint
+            raise _Unsupported(typevar.name)
+        return self.chosen[typevar.name]
+
+    def _is_hashable_hint(self, node: ast.expr) -> bool:
+        """Whether ``node`` is ``Hashable`` (or a string of it)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value.strip(), mode="eval").body
+            except SyntaxError:
+                return False
+        try:
+            return self._kind(node) == "hashable"
+        except _Unsupported:
+            return False
+
+    def candidates(self, typevar: _TypeVar) -> list[_Hint]:
+        """The hints ``typevar`` may be bound to in a call."""
+        self.chosen = {}  # a type variable inside a bound or a constraint is not supported
+        name = typevar.name
+        if typevar.constraints:
+            found = []
+            for constraint in typevar.constraints:
+                with contextlib.suppress(_Unsupported):
+                    found.append(self.strategy(constraint))
+            if not found:
+                reason = f"no constraint of TypeVar '{name}' is a supported type hint"
+                raise _Unsupported(name, reason)
+            return found
+        if typevar.bound is None or self._is_hashable_hint(typevar.bound):
+            return [self._bare("int"), self._bare("str")]
+        try:
+            return [self.strategy(typevar.bound)]
+        except _Unsupported as unsupported:
+            reason = (
+                f"'{unsupported.text}', the bound of TypeVar '{name}', is not a supported type hint"
+            )
+            raise _Unsupported(name, reason) from None
+
     def _alias(self, name: str, depth: int) -> _Hint | None:
-        """The strategy for a module-level alias (``Vector = list[float]``, ``NewType``)."""
+        """The strategy for a type variable or a module-level alias (``Vector = list[float]``,
+        ``NewType``)."""
+        typevar = self._typevar(name)
+        if typevar is not None:
+            return self._bound_to(typevar)
         binding = self._bindings.get(name)
         if binding is None or binding[0] != "alias":
             return None
@@ -287,22 +392,24 @@ class _Hints:
         if isinstance(node, ast.Subscript):
             return self._generic(node, self._kind(node.value), _args(node.slice), depth)
         kind = self._kind(node)
-        if kind in _GENERIC_ONLY:
+        if kind in _GENERIC_ONLY or kind in _NOT_HINTS:
             raise _Unsupported(ast.unparse(node))
         return self._bare(kind)
 
     def _bare(self, kind: str) -> _Hint:
         """A hint without parameters; bare collections hold ints."""
         integers = st.integers(-_INT_BOUND, _INT_BOUND)
+        text = st.text(max_size=_TEXT_SIZE)
         scalars: dict[str, st.SearchStrategy[Any]] = {
             "int": integers,
             "float": st.floats(-_FLOAT_BOUND, _FLOAT_BOUND, allow_nan=False, allow_infinity=False),
-            "str": st.text(max_size=_TEXT_SIZE),
+            "str": text,
             "bytes": st.binary(max_size=_TEXT_SIZE),
             "bool": st.booleans(),
             "complex": st.complex_numbers(
                 max_magnitude=_FLOAT_BOUND, allow_nan=False, allow_infinity=False
             ),
+            "hashable": st.one_of(integers, text),
         }
         if kind in scalars:
             return scalars[kind], True
@@ -388,22 +495,51 @@ def _parameters(fn: _FunctionNode) -> tuple[list[ast.arg], list[ast.arg]]:
     return required, keyword
 
 
-def _call_strategy(tree: ast.Module, fn: _FunctionNode) -> st.SearchStrategy[_Call] | str:
-    """The strategy for calls of ``fn``, or why there is none."""
-    hints = _Hints(tree)
-    positional, keyword = _parameters(fn)
+def _build(hints: _Hints, params: list[ast.arg]) -> dict[str, st.SearchStrategy[Any]]:
+    """The strategy for each parameter, with the type variables as ``hints`` binds them."""
     strategies: dict[str, st.SearchStrategy[Any]] = {}
-    for param in [*positional, *keyword]:
+    for param in params:
         if param.annotation is None:
-            return f"parameter '{param.arg}' has no type hint"
+            raise _Unsupported(param.arg, f"parameter '{param.arg}' has no type hint")
+        strategies[param.arg] = hints.strategy(param.annotation)[0]
+    return strategies
+
+
+def _call_strategy(tree: ast.Module, fn: _FunctionNode) -> st.SearchStrategy[_Call] | str:
+    """The strategy for calls of ``fn``, or why there is none.
+
+    Each call binds every type variable to one concrete hint: the strategy draws one of the
+    combinations of candidates that work for all the parameters, then the arguments for it.
+    """
+    hints = _Hints(tree, fn)
+    positional, keyword = _parameters(fn)
+    params = [*positional, *keyword]
+    try:
+        _build(hints, params)  # discovers the type variables
+        typevars = list(hints.typevars.values())
+        choices = [hints.candidates(typevar) for typevar in typevars]
+    except _Unsupported as unsupported:
+        return unsupported.reason
+    if math.prod(len(choice) for choice in choices) > _MAX_BINDINGS:
+        return "its type variables have too many combinations of types"
+    calls: list[st.SearchStrategy[_Call]] = []
+    failure: str | None = None
+    for combination in itertools.product(*choices):
+        hints.chosen = {t.name: hint for t, hint in zip(typevars, combination, strict=True)}
         try:
-            strategies[param.arg] = hints.strategy(param.annotation)[0]
+            strategies = _build(hints, params)
         except _Unsupported as unsupported:
-            return f"'{unsupported.text}' is not a supported type hint"
-    return st.tuples(
-        st.tuples(*(strategies[p.arg] for p in positional)),
-        st.fixed_dictionaries({p.arg: strategies[p.arg] for p in keyword}),
-    )
+            failure = failure or unsupported.reason
+            continue
+        calls.append(
+            st.tuples(
+                st.tuples(*(strategies[p.arg] for p in positional)),
+                st.fixed_dictionaries({p.arg: strategies[p.arg] for p in keyword}),
+            )
+        )
+    if not calls:
+        return failure or "no inputs can be generated"
+    return calls[0] if len(calls) == 1 else st.one_of(calls)
 
 
 def _run(
