@@ -91,7 +91,8 @@ class _Walker:
             return {"$": "exc", **node, "args": [self.walk(a, depth) for a in obj.args]}
         if isinstance(obj, _REFS):
             ref = getattr(obj, "__qualname__", getattr(obj, "__name__", "?"))
-            return {"$": "ref", **node, "name": f"{getattr(obj, '__module__', '')}.{ref}"}
+            owner = getattr(obj, "__module__", None)
+            return {"$": "ref", **node, "name": f"{owner}.{ref}" if owner else ref}
         if isinstance(obj, (bytes, bytearray, memoryview)):
             node.update({"$": "bytes", "hex": bytes(obj).hex()})
         elif isinstance(obj, complex):

@@ -90,8 +90,8 @@ def _fields(
         k for k in base.keys() | head.keys() if k not in skip and (k in only or not only)
     )
     for name in names:
-        if name not in base or name not in head:
-            return f"{path or 'value'}: {show(base)} became {show(head)}"
+        if name not in base or name not in head:  # e.g. an iterator that raised on one side only
+            return f"{path}<{name}>: {show(base.get(name))} became {show(head.get(name))}"
         found = difference(base[name], head[name], tol, f"{path}<{name}>")
         if found:
             return found
@@ -172,6 +172,10 @@ def show(node: Any) -> str:
         if tag == "exc":
             args = ", ".join(show(a) for a in node.get("args", [])[:3])
             return f"{name}({args})"
+        if tag == "ref":  # a function, class or module: by its name, not by its type's
+            return str(node.get("name"))
+        if tag == "cycle":
+            return f"<{name} (cycle)>"
         if tag in ("seq", "set", "iter") and isinstance(node.get("items"), list):
             items = node["items"]
             inner = ", ".join(show(x) for x in items[:5]) + (", …" if len(items) > 5 else "")
