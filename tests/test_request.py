@@ -415,3 +415,17 @@ def test_branch_slug_is_always_safe(raw: str) -> None:
     assert re.fullmatch(r"[a-z0-9-]+", slug), slug
     assert not slug.startswith("-")
     assert len(slug) <= 60
+
+
+def test_allow_and_float_tolerance() -> None:
+    r = parse_request(
+        "/optimize target=src/m.py::f bench=benchmarks allow=src/m.py,src/helpers/*.py rel_tol=1e-9"
+    )
+    assert r.allow == ("src/m.py", "src/helpers/*.py")
+    assert r.rel_tol == 1e-9
+
+
+@pytest.mark.parametrize("word", ["allow=../x.py", "allow=/etc/passwd", "allow=-p", "rel_tol=2"])
+def test_bad_allow_and_tolerance_refused(word: str) -> None:
+    with pytest.raises(RequestError):
+        parse_request(f"/optimize target=src/m.py::f bench=b {word}")

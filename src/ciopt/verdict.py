@@ -86,6 +86,7 @@ class TargetEvidence(BaseModel):
     skipped: dict[str, int] = {}  # why calls were not compared: unpicklable, timeout, ...
     generated_note: str | None = None  # why no inputs were generated
     nondeterministic: bool = False
+    required: bool = True  # changed (or requested): held to the evidence floor
 
 
 class Mismatch(BaseModel):

@@ -163,9 +163,13 @@ class Verifier:
             )
 
         with self.tracer.span("verify.replay", **span) as sp:
-            fns = self.functions(root, files)
-            found = self.replayer.check(root, fns, f"{label}")
-            sp.set(**_summary(found), functions=[fn.spec for fn in fns])
+            fns, also = self.functions(root, files)
+            found = self.replayer.check(root, fns, label, also)
+            sp.set(
+                **_summary(found),
+                functions=[fn.spec for fn in fns],
+                affected=[fn.spec for fn in also],
+            )
         correctness.differential = found
         if found.mismatches:
             first = found.examples[0]
@@ -179,17 +183,19 @@ class Verifier:
         correctness.low_confidence = low
         return correctness, None
 
-    def functions(self, root: Path, files: Sequence[str]) -> list[Function]:
-        """The request's targets and every function the change altered."""
+    def functions(self, root: Path, files: Sequence[str]) -> tuple[list[Function], list[Function]]:
+        """The request's targets and every function the change altered; and the functions of
+        files whose shared state changed (replayed, not held to the evidence floor)."""
         chosen: dict[str, Function] = {}
         for spec in self.scope.targets:
             path, _, qualname = spec.partition("::")
             module, _ = locate(self.base, path)
             fn = Function(path, recordable(qualname, (self.base / path).read_text()), module)
             chosen[fn.key] = fn
-        for fn in changed_between(self.base, root, files):
+        changed, affected = changed_between(self.base, root, files)
+        for fn in changed:
             chosen.setdefault(fn.key, fn)
-        return list(chosen.values())
+        return list(chosen.values()), [fn for fn in affected if fn.key not in chosen]
 
 
 def _summary(found: Differential) -> dict[str, object]:

@@ -4,7 +4,13 @@ from textwrap import dedent
 
 import pytest
 
-from ciopt.verify.astdiff import FunctionChange, changed_functions, functions, recordable
+from ciopt.verify.astdiff import (
+    FunctionChange,
+    changed_functions,
+    functions,
+    recordable,
+    shared_state_changed,
+)
 
 PATH = "src/pkg/mod.py"
 
@@ -313,3 +319,22 @@ def test_functions_inside_module_level_blocks_are_found() -> None:
     assert changes(source, source.replace("return 2", "return 3")) == [
         ("native", "changed", "native")
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changed"),
+    [
+        ("X = 1\ndef f():\n    return X\n", "X = 2\ndef f():\n    return X\n", True),
+        ("X = 1\n", "X = 1\nimport heapq\n_CACHE = {}\n", False),  # additions only
+        ("X = 1\ndef f():\n    return 1\n", "X = 1\ndef f():\n    return 2\n", False),
+        ('"""Doc."""\nX = 1\n', '"""Other doc."""\nX = 1\n', False),
+        ("class C:\n    size = 1\n", "class C:\n    size = 2\n", True),
+        ("class C:\n    pass\n", "class C(dict):\n    pass\n", True),
+        ("from a import b as c\n", "from a import d as c\n", True),
+        ("X = 1\n", "X = (\n    1\n)\n", False),  # formatting
+        ("X = 1\n", None, True),
+        ("X = 1\n", "X = (\n", True),  # no longer parses
+    ],
+)
+def test_shared_state_changed(old: str, new: str | None, changed: bool) -> None:
+    assert shared_state_changed(old, new) is changed

@@ -79,6 +79,13 @@ def legacy(x):
     return x * 2
 
 
+TAX = 0.25
+
+
+def with_tax(price):
+    return price * (1 + TAX)
+
+
 @dataclass
 class Cart:
     items: list[str] = field(default_factory=list)
@@ -94,6 +101,7 @@ import pytest
 from shop import dedupe
 from shop.core import (
     Cart, apply, depth, legacy, mean, pairs, parse_qty, shuffle_pick, stamp, top, total,
+    with_tax,
 )
 
 
@@ -131,6 +139,7 @@ def test_nondeterministic_and_unpicklable():
 def test_recursion_and_methods():
     assert depth(3) == 3
     assert legacy(2) == 4
+    assert with_tax(4) == 5
     cart = Cart()
     assert cart.add("pen") == 1
     assert cart.add("ink") == 2
@@ -175,9 +184,9 @@ def check(replayer: Replayer, base: Path, head: Path, tol: Tolerance | None = No
     if tol is not None:
         replayer.options = Options(examples=30, call_timeout=2.0, tolerance=tol)
     try:
-        fns = changed_between(base, head, ["src/shop/core.py"])
-        assert fns, "the candidate changes no function"
-        return replayer.check(head, fns, head.name)
+        fns, also = changed_between(base, head, ["src/shop/core.py"])
+        assert fns or also, "the candidate changes no function"
+        return replayer.check(head, fns, head.name, also)
     finally:
         replayer.options = Options(examples=30, call_timeout=2.0)
 
@@ -352,3 +361,56 @@ def test_unpicklable_calls_are_counted_never_passed(replayer: Replayer, base: Pa
     assert (apply.calls_compared, apply.skipped) == (0, {"unpicklable": 1})
     assert found.skipped == {"unpicklable": 1}
     assert "0 recorded call(s) compared equal" in replayer.low_evidence(found)[0]
+
+
+def test_recording_is_bounded_per_function(base: Path, client_python: str) -> None:
+    work = base.parent / "bounded"
+    small = Replayer(
+        local_client(client_python, "shop"), base, work, Options(max_calls=2, max_bytes=10_000)
+    )
+    recorded = small.record(["tests"], functions_in(base, ["src/shop/core.py"]))
+    dedupe = recorded["shop.core:dedupe"]
+    assert len(dedupe.calls) == 2
+    assert dedupe.counts["seen"] == 5 and dedupe.counts["over"] == 3
+    cart = recorded["shop.core:Cart.add"]
+    assert len(cart.calls) == 2  # two carts' states: not duplicates
+
+
+def test_duplicate_and_oversized_calls_are_counted(tmp_path: Path, client_python: str) -> None:
+    root = tmp_path / "dup"
+    (root / "src").mkdir(parents=True)
+    (root / "tests").mkdir()
+    (root / "src" / "dup.py").write_text("def size(xs):\n    return len(xs)\n")
+    (root / "tests" / "test_dup.py").write_text(
+        "from dup import size\n\n"
+        "def test_size():\n"
+        "    for _ in range(3):\n"
+        "        assert size([1, 2]) == 2\n"
+        "    assert size(list(range(100_000))) == 100_000\n"
+    )
+    found = Replayer(
+        local_client(client_python, "dup"), root, tmp_path / "w", Options(max_bytes=100_000)
+    ).record(["tests"], functions_in(root, ["src/dup.py"]))["dup:size"]
+    assert len(found.calls) == 1
+    assert (found.counts["duplicate"], found.counts["too_large"]) == (2, 1)
+
+
+def test_a_changed_constant_replays_every_function_of_its_file(
+    replayer: Replayer, base: Path
+) -> None:
+    # The candidate "optimizes" top and, on the way, changes a constant that with_tax reads.
+    head = candidate(
+        base, "return sorted(prices, reverse=True)[:n]", "return sorted(prices)[::-1][:n]"
+    )
+    core = head / "src" / "shop" / "core.py"
+    core.write_text(core.read_text().replace("TAX = 0.25", "TAX = 0.2"))
+    found = check(replayer, base, head)
+    by_name = {t.target.split("::")[1]: t for t in found.targets}
+    assert by_name["top"].required and not by_name["with_tax"].required
+    assert by_name["with_tax"].mismatches == 1
+    assert found.examples[0].difference == "return: 5.0 became 4.8"
+
+    # An added import or cache leaves the others alone: only the changed function is replayed.
+    head = candidate(base, "def top(prices, n):", "import heapq\n\n\ndef top(prices, n):")
+    fns, also = changed_between(base, head, ["src/shop/core.py"])
+    assert (fns, also) == ([], [])

@@ -86,3 +86,18 @@ def test_mixed_changes_report_only_the_bad_ones_in_order() -> None:
 )
 def test_similar_names_are_not_forbidden(path: str) -> None:
     assert violations([path], ["*"]) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["sitecustomize.py", "src/sitecustomize.py", "usercustomize.py", "src/x.pth"]
+)
+def test_start_up_hooks_are_forbidden(path: str) -> None:
+    # code Python runs before anything else could change how everything is timed
+    assert violations([path], ["*"]) == [path]
+
+
+def test_the_runs_own_tests_and_benchmarks_are_protected_wherever_they_are() -> None:
+    changed = ["perf/bench_speed.py", "qa/checks/test_x.py", "qa/checks/data.json", "src/m.py"]
+    protected = ["perf/bench_speed.py::test_fast", "qa/checks"]
+    assert violations(changed, ["*"], [s.split("::")[0] for s in protected]) == changed[:3]
+    assert violations(changed, ["*"]) == ["qa/checks/test_x.py"]

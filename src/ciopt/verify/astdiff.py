@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FunctionChange", "changed_functions", "functions", "recordable"]
+__all__ = [
+    "FunctionChange",
+    "changed_functions",
+    "functions",
+    "recordable",
+    "shared_state_changed",
+]
 
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -118,3 +124,36 @@ def changed_functions(path: str, old: str | None, new: str | None) -> list[Funct
         elif before[name][0] != fingerprint:
             changes.append(FunctionChange(path, name, "changed", cover))
     return sorted(changes, key=lambda change: change.qualname)
+
+
+def shared_state_changed(old: str | None, new: str | None) -> bool:
+    """Whether a statement outside every function, in the module or a class body, was changed
+    or removed (a constant, a class attribute, an import rebinding a name).
+
+    Such a statement may change what any function of the file does, not only the changed ones.
+    Statements only added (a new import, a new cache) leave the old ones' meaning alone.
+    """
+    before, after = _parse(old or ""), _parse(new or "")
+    if before is None or after is None:
+        return old is not None and new is not None
+    kept = _statements(after)
+    return any(dump not in kept for dump in _statements(before))
+
+
+def _statements(tree: ast.Module) -> set[str]:
+    found: set[str] = set()
+    bodies: list[tuple[str, list[ast.stmt]]] = [("", tree.body)]
+    while bodies:
+        owner, body = bodies.pop()
+        for stmt in body:
+            if isinstance(stmt, _FunctionNode):
+                continue
+            if isinstance(stmt, ast.ClassDef):
+                bodies.append((f"{owner}{stmt.name}.", stmt.body))
+                header = [*stmt.bases, *stmt.keywords, *stmt.decorator_list]
+                found.add(f"{owner}class {stmt.name}" + "".join(ast.dump(n) for n in header))
+                continue
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+                continue  # a docstring
+            found.add(owner + ast.dump(stmt))
+    return found

@@ -23,7 +23,7 @@ from typing import Any
 from ciopt.client import INJECT_DIR, Client
 from ciopt.target import locate
 from ciopt.verdict import Differential, Mismatch, TargetEvidence
-from ciopt.verify.astdiff import changed_functions, functions, recordable
+from ciopt.verify.astdiff import changed_functions, functions, recordable, shared_state_changed
 from ciopt.verify.compare import EXACT, Incomparable, Tolerance, difference, show
 from ciopt.verify.generate import generate_inputs
 from ciopt.verify.recording import Recorded, load_calls, record_calls, write_calls
@@ -81,12 +81,17 @@ def functions_in(root: Path, paths: Sequence[str]) -> list[Function]:
     return found
 
 
-def changed_between(base: Path, head: Path, paths: Sequence[str]) -> list[Function]:
-    """The functions that differ between two trees (by AST), as the functions that enclose them.
+def changed_between(
+    base: Path, head: Path, paths: Sequence[str]
+) -> tuple[list[Function], list[Function]]:
+    """The functions that differ between two trees (by AST), as the functions enclosing them;
+    and the other functions of files whose shared state (constants, class attributes) changed,
+    which the change may alter without touching them.
 
     Functions only ``head`` has are left out: nothing calls them but changed code.
     """
     found: dict[str, Function] = {}
+    affected: dict[str, Function] = {}
     for path in paths:
         if not path.endswith(".py"):
             continue
@@ -96,7 +101,10 @@ def changed_between(base: Path, head: Path, paths: Sequence[str]) -> list[Functi
             if change.kind != "added":
                 fn = Function(path, change.recordable, module)
                 found.setdefault(fn.key, fn)
-    return list(found.values())
+        if old is not None and shared_state_changed(old, new):
+            for fn in functions_in(base, [path]):
+                affected.setdefault(fn.key, fn)
+    return list(found.values()), [fn for key, fn in affected.items() if key not in found]
 
 
 class Replayer:
@@ -132,8 +140,17 @@ class Replayer:
         )
         return self.recorded
 
-    def check(self, head: Path, fns: Sequence[Function], label: str) -> Differential:
-        """Replay every call of ``fns`` on ``head`` and compare it with the baseline's."""
+    def check(
+        self,
+        head: Path,
+        fns: Sequence[Function],
+        label: str,
+        also: Sequence[Function] = (),
+    ) -> Differential:
+        """Replay every call of ``fns`` and ``also`` on ``head`` and compare it with the
+        baseline's. Only ``fns`` (the changed functions) are held to the evidence floor."""
+        fns = [*fns, *also]
+        floor = {fn.key for fn in fns[: len(fns) - len(also)]}
         for fn in fns:
             self._prepare(fn)
         missing = [fn for fn in fns if fn.key not in self._baseline]
@@ -147,6 +164,7 @@ class Replayer:
             evidence, mismatches = self._judge(
                 fn, (theirs[0].get(fn.key, {}), theirs[1].get(fn.key, {}))
             )
+            evidence.required = fn.key in floor
             result.targets.append(evidence)
             result.examples += mismatches[: max(0, 5 - len(result.examples))]
         _total(result)
@@ -158,7 +176,7 @@ class Replayer:
         return [
             f"{t.target}: {t.calls_equal} recorded call(s) compared equal (the floor is {floor})"
             for t in result.targets
-            if t.calls_equal < floor
+            if t.required and t.calls_equal < floor
         ]
 
     # -- steps ---------------------------------------------------------------------------------
