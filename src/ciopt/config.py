@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     rel_tol: float = Field(0.0, ge=0, lt=1)  # floats compare exactly unless this is set
     abs_tol: float = Field(0.0, ge=0)
     replay_timeout: float = Field(5.0, gt=0)  # seconds per replayed call
+    replay_budget: float = Field(120.0, gt=0)  # seconds for all the calls of one replay
     record_max_calls: int = Field(100, ge=1)  # recorded per function
     generated_examples: int = Field(50, ge=0)  # inputs per typed function (0: none)
     generated_seconds: float = Field(10.0, ge=0)

@@ -52,6 +52,7 @@ def replay_options(settings: Settings, *, rel_tol: float | None = None) -> Optio
             rel=settings.rel_tol if rel_tol is None else rel_tol, abs=settings.abs_tol
         ),
         call_timeout=settings.replay_timeout,
+        replay_budget=settings.replay_budget,
         examples=settings.generated_examples,
         generate_seconds=settings.generated_seconds,
         min_calls=settings.min_recorded_calls,

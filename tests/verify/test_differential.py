@@ -21,6 +21,7 @@ from conftest import local_client
 SOURCE = """
 from __future__ import annotations
 
+import functools
 import random
 import time
 from dataclasses import dataclass, field
@@ -82,6 +83,11 @@ def legacy(x):
 TAX = 0.25
 
 
+@functools.lru_cache(maxsize=None)
+def squares(n):
+    return [i * i for i in range(n)]
+
+
 def with_tax(price):
     return price * (1 + TAX)
 
@@ -100,8 +106,8 @@ import pytest
 
 from shop import dedupe
 from shop.core import (
-    Cart, apply, depth, legacy, mean, pairs, parse_qty, shuffle_pick, stamp, top, total,
-    with_tax,
+    Cart, apply, depth, legacy, mean, pairs, parse_qty, shuffle_pick, squares, stamp, top,
+    total, with_tax,
 )
 
 
@@ -140,6 +146,8 @@ def test_recursion_and_methods():
     assert depth(3) == 3
     assert legacy(2) == 4
     assert with_tax(4) == 5
+    assert squares(3) == [0, 1, 4]
+    assert squares.cache_info().hits == 0
     cart = Cart()
     assert cart.add("pen") == 1
     assert cart.add("ink") == 2
@@ -414,3 +422,40 @@ def test_a_changed_constant_replays_every_function_of_its_file(
     head = candidate(base, "def top(prices, n):", "import heapq\n\n\ndef top(prices, n):")
     fns, also = changed_between(base, head, ["src/shop/core.py"])
     assert (fns, also) == ([], [])
+
+
+def test_cached_functions_are_recorded_and_replayed(replayer: Replayer, base: Path) -> None:
+    assert len(replayer.recorded["shop.core:squares"].calls) == 1  # cache_info still works
+    head = candidate(
+        base, "return [i * i for i in range(n)]", "return [i * i for i in range(1, n)]"
+    )
+    found = check(replayer, base, head)
+    assert found.mismatches == 1 and found.examples[0].difference == "return[0]: 0 became 1"
+
+
+def test_calls_that_time_out_on_the_baseline_are_skipped(
+    tmp_path: Path, client_python: str
+) -> None:
+    root = tmp_path / "slow"
+    (root / "src").mkdir(parents=True)
+    (root / "tests").mkdir()
+    loop = "def count_down(n: int) -> int:\n    while n != 0:\n        n -= 1\n    return 0\n"
+    (root / "src" / "slow.py").write_text(loop)
+    (root / "tests" / "test_slow.py").write_text(
+        "from slow import count_down\n\ndef test_it():\n    assert count_down(3) == 0\n"
+    )
+    options = Options(examples=6, call_timeout=0.2, generate_seconds=5)
+    replayer = Replayer(local_client(client_python, "slow"), root, tmp_path / "w", options)
+    replayer.record(["tests"], functions_in(root, ["src/slow.py"]))
+    head = tmp_path / "head"
+    shutil.copytree(root, head)
+    (head / "src" / "slow.py").write_text(loop.replace("n != 0", "n > 0"))
+    fns, _ = changed_between(root, head, ["src/slow.py"])
+    found = replayer.check(head, fns, "head")
+    # negative inputs never return on the baseline: they are skipped, not held against the change
+    assert found.skipped.get("baseline_timeout", 0) >= 1
+    assert found.mismatches == 0 and found.calls_equal == 1
+    skipped = (tmp_path / "w" / "timed-out.txt").read_text().split()
+    assert len(skipped) == found.skipped["baseline_timeout"]
+    lines = (tmp_path / "w" / "replay-head-1.jsonl").read_text()
+    assert lines.count('"outcome": "skipped"') == len(skipped)

@@ -135,31 +135,41 @@ def _install(module_name: str, qualname: str, target: _Target) -> None:
     *outer, name = qualname.split(".")
     for part in outer:
         owner = getattr(owner, part)
-    raw = inspect.getattr_static(owner, name)
-    if isinstance(raw, (staticmethod, classmethod)):
-        func = raw.__func__
-        wrapped: Any = type(raw)(_wrap(target, func))
-    elif isinstance(raw, property):
-        if raw.fget is None:
-            raise TypeError("a property without a getter")
-        func = raw.fget
-        wrapped = raw.getter(_wrap(target, func))
-    elif inspect.isfunction(raw):
-        func = raw
-        wrapped = _wrap(target, func)
-    else:
-        raise TypeError(f"{type(raw).__name__} is not a function")
+    func, wrapped = _recorder(target, inspect.getattr_static(owner, name))
     if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
         raise TypeError("async functions are not recorded")
     setattr(owner, name, wrapped)
     if not outer:  # module-level: other modules may hold the original (from pkg import func)
-        for module in list(sys.modules.values()):
-            namespace = getattr(module, "__dict__", None)
-            if not isinstance(namespace, dict):
-                continue
-            for attr, value in list(namespace.items()):
-                if value is func:
-                    namespace[attr] = wrapped
+        _rebind(func, wrapped)
+
+
+def _recorder(target: _Target, raw: Any) -> tuple[Any, Any]:
+    """The function behind ``raw`` and what replaces ``raw``: the same kind of object."""
+    if isinstance(raw, (staticmethod, classmethod)):
+        return raw.__func__, type(raw)(_wrap(target, raw.__func__))
+    if isinstance(raw, property):
+        if raw.fget is None:
+            raise TypeError("a property without a getter")
+        return raw.fget, raw.getter(_wrap(target, raw.fget))
+    if inspect.isfunction(raw):
+        return raw, _wrap(target, raw)
+    if callable(raw) and not isinstance(raw, type):  # functools.lru_cache, C-level wrappers
+        wrapped = _wrap(target, raw)
+        for attr in ("cache_info", "cache_clear", "cache_parameters"):
+            if hasattr(raw, attr):
+                setattr(wrapped, attr, getattr(raw, attr))
+        return raw, wrapped
+    raise TypeError(f"{type(raw).__name__} is not a function")
+
+
+def _rebind(func: Any, wrapped: Any) -> None:
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for attr, value in list(namespace.items()):
+            if value is func:
+                namespace[attr] = wrapped
 
 
 _targets: list[_Target] = []

@@ -8,7 +8,9 @@ Stdlib only; run by the client's interpreter in the worktree whose code is judge
 Every call starts from freshly unpickled arguments, with ``random`` (and numpy's legacy
 generator, when numpy is loaded) seeded, under a per-call time limit. Its outcome is one JSON
 line, written and flushed at once, so a replay that crashes still leaves what it did:
-``{"id", "target", "outcome": return|raise|timeout|missing|unloadable, "value", "after"}``,
+``{"id", "target", "outcome", "value", "after"}``, the outcome one of return, raise, timeout,
+missing (the function is gone), unloadable (its arguments), budget (``--budget`` was spent) or
+skipped (``--skip``: it timed out on the baseline already),
 with values normalised by ``ciopt_values`` (iterators drained inside the time limit).
 """
 
@@ -94,7 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--budget", type=float, default=120.0, help="seconds for all calls")
+    parser.add_argument("--skip", help="a file of call ids not to run (they time out)")
     opts = parser.parse_args(argv)
+    skip = set()
+    if opts.skip:
+        with open(opts.skip, encoding="utf-8") as fh:
+            skip = set(fh.read().split())
+    deadline = time.monotonic() + opts.budget
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     signal.signal(signal.SIGALRM, _alarm)
     with open(opts.out, "w", encoding="utf-8") as out:
@@ -113,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
                     line: dict[str, Any] = {"id": f"{tag}:{number}", "target": key}
                     if func is None:
                         line.update(outcome="missing", value=missing)
+                    elif f"{key}/{line['id']}" in skip:
+                        line.update(outcome="skipped", value="timed out on the baseline")
+                    elif time.monotonic() > deadline:
+                        line.update(outcome="budget", value=opts.budget)
                     else:
                         line.update(replay_call(func, call["args"], opts.timeout, opts.seed))
                     out.write(json.dumps(line, sort_keys=True) + "\n")

@@ -55,6 +55,7 @@ class Function:
 class Options:
     tolerance: Tolerance = EXACT
     call_timeout: float = 5.0  # seconds per replayed call on the baseline (twice on candidates)
+    replay_budget: float = 120.0  # seconds for all the calls of one replay process
     examples: int = 50  # generated inputs per function
     generate_seconds: float = 10.0
     min_calls: int = 5  # recorded calls per function below which evidence is low
@@ -204,14 +205,33 @@ class Replayer:
         self, root: Path, fns: Sequence[Function], label: str, call_timeout: float
     ) -> tuple[Replays, Replays]:
         """Two replays, under hash seeds 0 and 1: what depends on set or dict-of-str order
-        differs between them (a baseline's is unstable; a candidate's mismatches)."""
-        return (
-            self._replay(root, fns, f"{label}-1", call_timeout, hashseed=0),
-            self._replay(root, fns, f"{label}-2", call_timeout, hashseed=1),
-        )
+        differs between them (a baseline's is unstable; a candidate's mismatches).
+
+        Calls that timed out on the baseline are not run again: they cannot be compared.
+        """
+        slow = self.work / "timed-out.txt"
+        first = self._replay(root, fns, f"{label}-1", call_timeout, hashseed=0, skip=slow)
+        if root == self.base:
+            ids = {
+                f"{key}/{call}"
+                for key, lines in first.items()
+                for call, line in lines.items()
+                if line["outcome"] == "timeout"
+            }
+            known = set(slow.read_text().split()) if slow.is_file() else set()
+            slow.write_text("\n".join(sorted(known | ids)) + "\n")
+        second = self._replay(root, fns, f"{label}-2", call_timeout, hashseed=1, skip=slow)
+        return first, second
 
     def _replay(
-        self, root: Path, fns: Sequence[Function], label: str, call_timeout: float, hashseed: int
+        self,
+        root: Path,
+        fns: Sequence[Function],
+        label: str,
+        call_timeout: float,
+        *,
+        hashseed: int,
+        skip: Path,
     ) -> Replays:
         keys = [fn.key for fn in fns]
         calls = [f"rec={self.recording}"] if any(k in self.recorded for k in keys) else []
@@ -228,6 +248,8 @@ class Replayer:
                 *(f"--only={k}" for k in keys),
                 f"--timeout={call_timeout:g}",
                 f"--seed={self.options.seed}",
+                f"--budget={self.options.replay_budget:g}",
+                *([f"--skip={skip}"] if skip.is_file() else []),
             ],
             timeout=self.options.timeout,
             PYTHONHASHSEED=str(hashseed),
@@ -303,6 +325,8 @@ def _verdict(*pairs: tuple[Line, Line | None], tolerance: Tolerance) -> str | No
     ``skip:incomparable`` when a value cannot be compared; else the first difference."""
     for seed, (base, head) in enumerate(pairs):
         under = f" (under hash seed {seed})" if seed else ""
+        if head is not None and head["outcome"] == "budget":
+            return "skip:replay_budget"
         if head is None:
             return f"the candidate's replay stopped before this call{under}: it crashed"
         if head["outcome"] != base["outcome"]:
