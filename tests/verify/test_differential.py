@@ -188,6 +188,11 @@ def candidate(base: Path, old: str, new: str) -> Path:
     return head
 
 
+def changed(replayer: Replayer, base: Path, old: str, new: str) -> Differential:
+    """Replay the recorded calls through a copy of the baseline with ``old`` made ``new``."""
+    return check(replayer, base, candidate(base, old, new))
+
+
 def check(replayer: Replayer, base: Path, head: Path, tol: Tolerance | None = None) -> Differential:
     if tol is not None:
         replayer.options = Options(examples=30, call_timeout=2.0, tolerance=tol)
@@ -212,7 +217,8 @@ def test_the_recorder_sees_real_calls_through_every_import(replayer: Replayer) -
 
 
 def test_a_genuine_optimization_matches_on_every_call(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         """
         def dedupe(items: list[str]) -> list[str]:
@@ -229,7 +235,6 @@ def test_a_genuine_optimization_matches_on_every_call(replayer: Replayer, base: 
             return list(dict.fromkeys(items))
         """,
     )
-    found = check(replayer, base, head)
     assert found.mismatches == 0
     assert (found.calls_compared, found.calls_equal) == (5, 5)
     assert found.generated_equal == found.generated_compared >= 20
@@ -237,12 +242,12 @@ def test_a_genuine_optimization_matches_on_every_call(replayer: Replayer, base: 
 
 
 def test_order_lost_is_caught_though_the_tests_sort(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         "def dedupe(items: list[str]) -> list[str]:",
         "def dedupe(items: list[str]) -> list[str]:\n    return list(set(items))",
     )
-    found = check(replayer, base, head)
     assert found.mismatches > 0
     assert found.targets[0].calls_compared == 5 and found.targets[0].calls_equal < 5
     assert any(m.call.startswith("rec:") for m in found.examples)
@@ -250,12 +255,12 @@ def test_order_lost_is_caught_though_the_tests_sort(replayer: Replayer, base: Pa
 
 
 def test_a_changed_exception_type_is_caught(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         'raise ValueError(f"not a quantity: {text!r}")',
         'raise TypeError(f"not a quantity: {text!r}")',
     )
-    found = check(replayer, base, head)
     assert found.mismatches == 1
     assert found.examples[0].input == "('three')"
     assert 'raised: ValueError("not a quantity' in found.examples[0].difference
@@ -263,23 +268,23 @@ def test_a_changed_exception_type_is_caught(replayer: Replayer, base: Path) -> N
 
 
 def test_a_mutated_argument_is_caught(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         "return sorted(prices, reverse=True)[:n]",
         "prices.sort(reverse=True)\n    return prices[:n]",
     )
-    found = check(replayer, base, head)
     assert found.mismatches == 1
     assert found.examples[0].difference.startswith("args[0][0]: 3 became 9")
 
 
 def test_the_empty_case_is_caught_by_generated_inputs(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         "return sum(xs) / len(xs)",
         "return sum(xs) / len(xs) if xs else 0.0",
     )
-    found = check(replayer, base, head)
     assert found.calls_equal == found.calls_compared == 1  # the tests never pass []
     assert found.mismatches >= 1
     example = found.examples[0]
@@ -300,23 +305,23 @@ def test_floats_are_exact_unless_a_tolerance_is_asked(replayer: Replayer, base: 
 
 
 def test_generators_are_drained_and_compared(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         "yield xs[i], xs[i + 1]",
         "yield xs[i], xs[i + 1]\n    yield None",
     )
-    found = check(replayer, base, head)
     assert found.mismatches == 1
     assert "2 items became 3" in found.examples[0].difference
 
 
 def test_methods_are_replayed_with_their_instance(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         "self.items.append(item)\n        return len(self.items)",
         "self.items.insert(0, item)\n        return len(self.items)",
     )
-    found = check(replayer, base, head)
     assert [t.target for t in found.targets] == ["src/shop/core.py::Cart.add"]
     assert found.mismatches == 1  # the second add: the cart held "pen" already
     assert found.examples[0].difference == "args[0].items[0]: 'pen' became 'ink'"
@@ -325,46 +330,45 @@ def test_methods_are_replayed_with_their_instance(replayer: Replayer, base: Path
 def test_nondeterministic_functions_are_compared_only_where_stable(
     replayer: Replayer, base: Path
 ) -> None:
-    head = candidate(base, "return (order, time.time_ns())", "return (order, time.time_ns() + 0)")
-    found = check(replayer, base, head)
+    found = changed(
+        replayer, base, "return (order, time.time_ns())", "return (order, time.time_ns() + 0)"
+    )
     stamp = found.targets[0]
     assert stamp.nondeterministic and stamp.unstable == 1
     assert (stamp.calls_compared, found.mismatches) == (0, 0)
     assert replayer.low_evidence(found)  # nothing was shown equal
 
     # random is seeded in every replay: a function of random is compared like any other
-    head = candidate(base, "return random.choice(xs)", "return xs[0]")
-    found = check(replayer, base, head)
+    found = changed(replayer, base, "return random.choice(xs)", "return xs[0]")
     assert not found.targets[0].nondeterministic and found.calls_equal == 1
 
 
 def test_set_order_is_compared_under_two_hash_seeds(replayer: Replayer, base: Path) -> None:
     # Deterministic under one seed, but the order of a set of strings is not: the baseline's
     # two replays run under different hash seeds, and so do the candidate's.
-    head = candidate(base, "return sorted(prices, reverse=True)[:n]", "return list(set(prices))")
-    found = check(replayer, base, head)
+    found = changed(
+        replayer, base, "return sorted(prices, reverse=True)[:n]", "return list(set(prices))"
+    )
     assert found.mismatches == 1
 
 
 def test_crashes_and_removed_functions_are_mismatches(replayer: Replayer, base: Path) -> None:
-    head = candidate(
+    found = changed(
+        replayer,
         base,
         "return 0 if n == 0 else 1 + depth(n - 1)",
         "import os\n    os._exit(3)",
     )
-    found = check(replayer, base, head)
     assert found.mismatches == 1
     assert "replay stopped before this call" in found.examples[0].difference
 
-    head = candidate(base, "def legacy(x):\n    return x * 2", "")
-    found = check(replayer, base, head)
+    found = changed(replayer, base, "def legacy(x):\n    return x * 2", "")
     assert found.mismatches == 1
     assert "could not be called" in found.examples[0].difference
 
 
 def test_unpicklable_calls_are_counted_never_passed(replayer: Replayer, base: Path) -> None:
-    head = candidate(base, "return [fn(x) for x in xs]", "return list(map(fn, xs))")
-    found = check(replayer, base, head)
+    found = changed(replayer, base, "return [fn(x) for x in xs]", "return list(map(fn, xs))")
     apply = found.targets[0]
     assert (apply.calls_compared, apply.skipped) == (0, {"unpicklable": 1})
     assert found.skipped == {"unpicklable": 1}
@@ -426,10 +430,9 @@ def test_a_changed_constant_replays_every_function_of_its_file(
 
 def test_cached_functions_are_recorded_and_replayed(replayer: Replayer, base: Path) -> None:
     assert len(replayer.recorded["shop.core:squares"].calls) == 1  # cache_info still works
-    head = candidate(
-        base, "return [i * i for i in range(n)]", "return [i * i for i in range(1, n)]"
+    found = changed(
+        replayer, base, "return [i * i for i in range(n)]", "return [i * i for i in range(1, n)]"
     )
-    found = check(replayer, base, head)
     assert found.mismatches == 1 and found.examples[0].difference == "return[0]: 0 became 1"
 
 
