@@ -37,6 +37,7 @@ def test_console_script_and_runtime_dependencies() -> None:
         "pygithub",
         "python-gitlab",
         "dagger-io",
+        "hypothesis",
     }
 
 
@@ -46,16 +47,23 @@ def test_templates_and_injected_helpers_ship_with_the_package() -> None:
         "agent/templates/propose.system.j2",
         "agent/templates/propose.user.j2",
         "report/templates/report.md.j2",
+        "report/templates/correctness.md.j2",
         "inject/ciopt_probe.py",
         "inject/ciopt_profile.py",
+        "inject/ciopt_record.py",
+        "inject/ciopt_replay.py",
+        "inject/ciopt_values.py",
         "py.typed",
     ):
         assert root.joinpath(rel).is_file(), rel
 
 
 def test_injected_helpers_use_only_the_standard_library() -> None:
-    for name in ("ciopt_probe.py", "ciopt_profile.py"):
-        tree = ast.parse(files("ciopt").joinpath("inject", name).read_text())
+    helpers = [p for p in files("ciopt").joinpath("inject").iterdir() if p.name.endswith(".py")]
+    siblings = {p.name.removesuffix(".py") for p in helpers}
+    assert {"ciopt_probe", "ciopt_record", "ciopt_replay", "ciopt_values"} <= siblings
+    for helper in helpers:
+        tree = ast.parse(helper.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
                 mods = (
@@ -63,4 +71,5 @@ def test_injected_helpers_use_only_the_standard_library() -> None:
                 )
                 for mod in mods:
                     top = (mod or "").split(".")[0]
-                    assert top in sys.stdlib_module_names or top in ("__future__", "pytest"), mod
+                    allowed = ("__future__", "pytest", *siblings)
+                    assert top in sys.stdlib_module_names or top in allowed, (helper.name, mod)
