@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -9,6 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
+from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 
 from ciopt.client import Client
 from ciopt.executors import open_executor
@@ -98,3 +101,18 @@ def chdir_tmp(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(old)
+
+
+def parse_otlp(path: Path) -> list[TracesData]:
+    """Each line as OTLP/JSON: protobuf's JSON mapping, except that ids are hex, not base64."""
+    messages = []
+    for line in path.read_text().splitlines():
+        data = json.loads(line)
+        for resource in data["resourceSpans"]:
+            for scope in resource["scopeSpans"]:
+                for span in scope["spans"]:
+                    for key in ("traceId", "spanId", "parentSpanId"):
+                        if key in span:
+                            span[key] = base64.b64encode(bytes.fromhex(span[key])).decode()
+        messages.append(json_format.ParseDict(data, TracesData()))
+    return messages

@@ -10,7 +10,7 @@ from ciopt.verdict import Verdict
 
 __all__ = ["OutputDir"]
 
-ARTIFACTS = ("verdict.json", "report.md", "patch.diff", "trace.jsonl")
+ARTIFACTS = ("verdict.json", "report.md", "patch.diff", "trace.jsonl", "trace.otlp.jsonl")
 
 
 class OutputDir:
@@ -35,6 +35,10 @@ class OutputDir:
     @property
     def trace(self) -> Path:
         return self.path / "trace.jsonl"
+
+    @property
+    def otlp(self) -> Path:
+        return self.path / "trace.otlp.jsonl"
 
     def write_verdict(self, verdict: Verdict) -> Path:
         return self._write("verdict.json", verdict.to_json())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES, git
+from conftest import EXAMPLES, git, parse_otlp
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +104,12 @@ def test_demo_finds_the_speedup_and_publishes_it(
         "measure",
         "publish",
     } <= names
+
+    # The same run as OpenTelemetry: every line an OTLP TracesData, model calls as GenAI spans.
+    otlp = parse_otlp(out / "trace.otlp.jsonl")
+    spans = [s.name for m in otlp for r in m.resource_spans for c in r.scope_spans for s in c.spans]
+    assert spans[0] == "ciopt run" and len(spans) == len(otlp)
+    assert len([n for n in spans if n.startswith("chat ")]) == 4
 
     # Each proposal saw why the earlier ones failed.
     events = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]

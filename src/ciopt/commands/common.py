@@ -16,6 +16,7 @@ from ciopt.config import Settings, load_settings
 from ciopt.errors import CioptError, ConfigError
 from ciopt.output import OutputDir
 from ciopt.trace import Redactor, Tracer
+from ciopt.trace.otlp import export_otlp
 from ciopt.verdict import Verdict
 
 __all__ = ["Session", "add_measure_flags", "measure_flags"]
@@ -111,6 +112,7 @@ class Session:
                 self.out.write_verdict(self.on_error(exc))
         finally:
             self.tracer.close()
+            export_otlp(self.out.trace, self.out.otlp)
 
 
 def _header(command: str, args: argparse.Namespace) -> dict[str, Any]:
