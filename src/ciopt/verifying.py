@@ -21,7 +21,7 @@ from ciopt.errors import BaselineError
 from ciopt.git import Git
 from ciopt.target import locate
 from ciopt.trace import Tracer
-from ciopt.verdict import Correctness, Differential, Guard
+from ciopt.verdict import Correctness, Guard
 from ciopt.verify import TestRun, judge_tests, run_tests, violations
 from ciopt.verify.astdiff import recordable
 from ciopt.verify.compare import Tolerance
@@ -167,7 +167,7 @@ class Verifier:
             fns, also = self.functions(root, files)
             found = self.replayer.check(root, fns, label, also)
             sp.set(
-                **_summary(found),
+                **found.model_dump(exclude={"targets"}),
                 functions=[fn.spec for fn in fns],
                 affected=[fn.spec for fn in also],
             )
@@ -197,9 +197,3 @@ class Verifier:
         for fn in changed:
             chosen.setdefault(fn.key, fn)
         return list(chosen.values()), [fn for fn in affected if fn.key not in chosen]
-
-
-def _summary(found: Differential) -> dict[str, object]:
-    return found.model_dump(exclude={"targets", "examples"}) | {
-        "examples": [m.model_dump() for m in found.examples]
-    }

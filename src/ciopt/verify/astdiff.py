@@ -17,6 +17,7 @@ from typing import Literal
 __all__ = [
     "FunctionChange",
     "changed_functions",
+    "definitions",
     "functions",
     "recordable",
     "shared_state_changed",
@@ -40,18 +41,19 @@ class FunctionChange:
         return f"{self.path}::{self.recordable}"
 
 
-def _walk(
+def definitions(
     node: ast.AST, prefix: tuple[str, ...] = (), kinds: tuple[bool, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], tuple[bool, ...], ast.AST]]:
-    """Every class and function under ``node``: its name path, which parts are functions, node."""
+    """Every class and function under ``node``, in source order, in any block: its name path,
+    which parts of it are functions, and its node."""
     for child in ast.iter_child_nodes(node):
         if isinstance(child, _FunctionNode | ast.ClassDef):
             names = (*prefix, child.name)
             is_function = (*kinds, not isinstance(child, ast.ClassDef))
             yield names, is_function, child
-            yield from _walk(child, names, is_function)
+            yield from definitions(child, names, is_function)
         else:
-            yield from _walk(child, prefix, kinds)
+            yield from definitions(child, prefix, kinds)
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -68,7 +70,7 @@ def _index(tree: ast.Module | None) -> dict[str, tuple[str, str]]:
         return {}
     dumps: dict[str, list[str]] = {}
     covers: dict[str, str] = {}
-    for names, is_function, node in _walk(tree):
+    for names, is_function, node in definitions(tree):
         if is_function[-1]:
             qualname = ".".join(names)
             dumps.setdefault(qualname, []).append(ast.dump(node))
@@ -94,7 +96,7 @@ def recordable(qualname: str, source: str) -> str:
     """
     tree = _parse(source)
     if tree is not None:
-        for names, is_function, _ in _walk(tree):
+        for names, is_function, _ in definitions(tree):
             if ".".join(names) == qualname and True in is_function:
                 return ".".join(names[: is_function.index(True) + 1])
     return qualname

@@ -26,7 +26,7 @@ from ciopt.verdict import Differential, Mismatch, TargetEvidence
 from ciopt.verify.astdiff import changed_functions, functions, recordable, shared_state_changed
 from ciopt.verify.compare import EXACT, Incomparable, Tolerance, difference, show
 from ciopt.verify.generate import generate_inputs
-from ciopt.verify.recording import Recorded, load_calls, record_calls, write_calls
+from ciopt.verify.recording import Recorded, record_calls, write_calls
 
 __all__ = ["Function", "Options", "Replayer", "changed_between", "functions_in"]
 
@@ -119,7 +119,6 @@ class Replayer:
         self.recorded: dict[str, Recorded] = {}
         self.generated: dict[str, tuple[Path, Recorded | None, str | None]] = {}
         self._baseline: dict[str, tuple[dict[str, Line], dict[str, Line]]] = {}
-        self._runs = 0
         work.mkdir(parents=True, exist_ok=True)
 
     @property
@@ -150,8 +149,8 @@ class Replayer:
     ) -> Differential:
         """Replay every call of ``fns`` and ``also`` on ``head`` and compare it with the
         baseline's. Only ``fns`` (the changed functions) are held to the evidence floor."""
+        floor = {fn.key for fn in fns}
         fns = [*fns, *also]
-        floor = {fn.key for fn in fns[: len(fns) - len(also)]}
         for fn in fns:
             self._prepare(fn)
         missing = [fn for fn in fns if fn.key not in self._baseline]
@@ -196,8 +195,7 @@ class Replayer:
         )
         dest = self.work / f"generated-{re.sub(r'[^A-Za-z0-9_.]+', '_', fn.key)}.pkl"
         if made.calls:
-            write_calls(dest, fn.key, made.calls)
-            self.generated[fn.key] = (dest, load_calls(dest)[fn.key], None)
+            self.generated[fn.key] = (dest, write_calls(dest, fn.key, made.calls), None)
         else:
             self.generated[fn.key] = (dest, None, made.skipped)
 

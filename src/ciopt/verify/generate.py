@@ -28,6 +28,8 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.reporting import with_reporter
 
+from ciopt.verify.astdiff import definitions
+
 __all__ = ["Generated", "generate_inputs"]
 
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -160,28 +162,16 @@ def _is_staticmethod(fn: _FunctionNode) -> bool:
 
 def _locate(tree: ast.Module, qualname: str) -> _FunctionNode | str:
     """The def named by ``qualname``, or why it cannot be used."""
-    parts = qualname.split(".")
-    body = tree.body
-    parent: ast.AST = tree
-    node: ast.AST = tree
-    for part in parts:
-        if isinstance(node, _FunctionNode):
-            inner = any(
-                isinstance(sub, _FunctionNode | ast.ClassDef) and sub.name == parts[-1]
-                for sub in ast.walk(node)
-                if sub is not node
-            )
-            return "nested functions are not supported" if inner else "not found"
-        match: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | None = None
-        for stmt in _flat(body):
-            if isinstance(stmt, _FunctionNode | ast.ClassDef) and stmt.name == part:
-                match = stmt  # the last definition wins, as when the module runs
-        if match is None:
-            return "not found"
-        parent, node, body = node, match, match.body
+    parts = tuple(p for p in qualname.split(".") if p != "<locals>")
+    found = [(kinds, node) for names, kinds, node in definitions(tree) if names == parts]
+    if not found:
+        return "not found"
+    kinds, node = found[-1]  # the last definition wins, as when the module runs
+    if any(kinds[:-1]):
+        return "nested functions are not supported"
     if not isinstance(node, _FunctionNode):
         return f"'{qualname}' is a class, not a function"
-    if isinstance(parent, ast.ClassDef) and not _is_staticmethod(node):
+    if len(parts) > 1 and not _is_staticmethod(node):
         return "a method needs an instance"
     return node
 

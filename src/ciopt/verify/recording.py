@@ -50,13 +50,14 @@ def load_calls(path: Path) -> dict[str, Recorded]:
 
 def write_calls(
     path: Path, key: str, calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]]
-) -> None:
-    """Generated inputs, in the recorder's format, for ``ciopt_replay``."""
+) -> Recorded:
+    """Generated inputs, in the recorder's format, for ``ciopt_replay``; what was written."""
     entries = [
         {"args": pickle.dumps(call, protocol=PROTOCOL), "repr": _call_repr(*call)} for call in calls
     ]
     payload = {"version": 1, "targets": {key: {"calls": entries, "counts": {}, "error": None}}}
     path.write_bytes(pickle.dumps(payload, protocol=PROTOCOL))
+    return Recorded(key, [{"repr": entry["repr"]} for entry in entries])
 
 
 def record_calls(
