@@ -87,6 +87,7 @@ class Settings(BaseSettings):
     test_timeout: float = Field(900.0, gt=0)
     seed: int = 0
     content_capture: Literal["full", "hashed", "none"] = "full"
+    trace_retention_days: int = Field(30, ge=1, le=400)  # the trace's expires_at
     # correctness: differential replay of the baseline's calls (verify/differential.py)
     rel_tol: float = Field(0.0, ge=0, lt=1)  # floats compare exactly unless this is set
     abs_tol: float = Field(0.0, ge=0)

@@ -7,6 +7,7 @@ import os
 import platform
 import sys
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,9 @@ class Session:
         self.out = OutputDir(
             settings.out if settings else (args.out or Path("ciopt-out")), self.redactor
         )
-        self.tracer = Tracer(self.out.trace, redactor=self.redactor, header=_header(command, args))
+        self.tracer = Tracer(
+            self.out.trace, redactor=self.redactor, header=_header(command, args, settings)
+        )
         self.ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
         self.tracer.budget = self.ledger.snapshot
         self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
@@ -115,8 +118,13 @@ class Session:
             export_otlp(self.out.trace, self.out.otlp)
 
 
-def _header(command: str, args: argparse.Namespace) -> dict[str, Any]:
+def _header(command: str, args: argparse.Namespace, settings: Settings | None) -> dict[str, Any]:
+    defaults = settings or Settings.model_construct()
+    expires = datetime.now(UTC) + timedelta(days=defaults.trace_retention_days)
     return {
+        "content_capture": defaults.content_capture,
+        "retention_days": defaults.trace_retention_days,
+        "expires_at": expires.isoformat(timespec="seconds"),
         "command": command,
         "ciopt_version": __version__,
         "python": sys.version.split()[0],

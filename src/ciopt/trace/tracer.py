@@ -55,6 +55,10 @@ class Tracer:
         self.budget = budget
         self._stack: list[Span] = []
         self._seq = 0
+        self._blobs: set[str] = set()
+        self.bytes_written = 0
+        # called with the size of each line written (the budget's output_bytes)
+        self.on_write: Callable[[int], None] | None = None
         self._file: IO[str] = path.open("a", encoding="utf-8")
         self._write({"type": "header", "schema": SCHEMA, **(header or {})})
 
@@ -100,6 +104,13 @@ class Tracer:
         parent = self._stack[-1].span_id if self._stack else None
         self._write({"type": "event", "name": name, "parent_id": parent, "attrs": attrs})
 
+    def blob(self, sha256: str, text: str) -> None:
+        """Large content (a source file, a profile) written once and referenced by its hash."""
+        if sha256 in self._blobs:
+            return
+        self._blobs.add(sha256)
+        self._write({"type": "blob", "sha256": sha256, "size": len(text), "text": text})
+
     def exception(self, exc: BaseException) -> None:
         """Record an error that ends the run, with its traceback for ciopt bugs."""
         attrs: dict[str, Any] = {"error": f"{type(exc).__name__}: {exc}"}
@@ -120,5 +131,8 @@ class Tracer:
         plain = json.loads(json.dumps(full, default=str))  # every value as JSON text first
         line = json.dumps(self.redactor.value(plain))
         self._file.write(line + "\n")
+        self.bytes_written += len(line) + 1
+        if self.on_write is not None:
+            self.on_write(len(line) + 1)
         self._file.flush()
         os.fsync(self._file.fileno())
