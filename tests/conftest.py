@@ -13,6 +13,7 @@ import pytest
 from google.protobuf import json_format
 from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 
+from ciopt.agent.ir import PromptIR, render
 from ciopt.client import Client
 from ciopt.executors import open_executor
 
@@ -69,6 +70,18 @@ def script(tmp_path: Path) -> Callable[[list[str]], Path]:
         return path
 
     return write
+
+
+def prompts(trace: Path) -> list[tuple[str, list[dict[str, str]]]]:
+    """Every prediction's first prompt, rebuilt from the trace alone: its IR and its blobs."""
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    blobs = {r["sha256"]: r["text"] for r in records if r["type"] == "blob"}
+    irs = [
+        PromptIR.model_validate(r["attrs"]["ir"])
+        for r in records
+        if r["type"] == "span_end" and r["name"] == "predict"
+    ]
+    return [(ir.signature, render(ir, blobs)) for ir in irs]
 
 
 def local_client(python: str, *modules: str) -> Client:

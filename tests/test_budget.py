@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from ciopt.budget import Ledger
@@ -133,8 +135,9 @@ def test_snapshot(clock: FakeClock) -> None:
     assert snap["spent"]["wall_seconds"] == 12.346
     assert set(snap["spent"]) == {
         "llm_calls", "input_tokens", "output_tokens", "cost_usd", "candidates", "bench_seconds",
-        "wall_seconds",
+        "subprocess_calls", "output_bytes", "wall_seconds",
     }  # fmt: skip
+    assert set(snap["limits"]) == set(snap["spent"])  # every counter has a limit, and back
 
 
 def test_snapshot_follows_narrowed_limits(clock: FakeClock) -> None:
@@ -144,3 +147,62 @@ def test_snapshot_follows_narrowed_limits(clock: FakeClock) -> None:
     ledger.charge(llm_calls=1)
     with pytest.raises(BudgetExhausted):
         ledger.ensure("llm_calls")
+
+
+def test_defaults_cover_the_new_limits() -> None:
+    limits = Limits()
+    assert limits.subprocess_calls == 5000
+    assert limits.output_bytes == 512 * 1024 * 1024
+
+
+@pytest.mark.parametrize("limit", [1, 4])
+def test_subprocess_calls_are_counted_one_by_one(clock: FakeClock, limit: int) -> None:
+    ledger = Ledger(Limits(subprocess_calls=limit), clock=clock)
+    for _ in range(limit):
+        ledger.ensure("subprocess_calls")
+        ledger.charge(subprocess_calls=1)
+    with pytest.raises(BudgetExhausted) as caught:
+        ledger.ensure("subprocess_calls")
+    assert (caught.value.limit, caught.value.spent, caught.value.allowed) == (
+        "subprocess_calls",
+        limit,
+        limit,
+    )
+    assert ledger.snapshot()["spent"]["subprocess_calls"] == limit
+
+
+def test_subprocess_calls_need_room_for_a_whole_round(clock: FakeClock) -> None:
+    ledger = Ledger(Limits(subprocess_calls=5), clock=clock)
+    ledger.charge(subprocess_calls=3)
+    ledger.ensure("subprocess_calls", need=2)
+    ledger.charge(subprocess_calls=1)
+    with pytest.raises(BudgetExhausted, match="subprocess_calls"):
+        ledger.ensure("subprocess_calls", need=2)  # one left: not enough for both sides
+
+
+def test_output_bytes_need_headroom(clock: FakeClock) -> None:
+    ledger = Ledger(Limits(output_bytes=1000), clock=clock)
+    ledger.charge(output_bytes=999)
+    ledger.ensure("output_bytes", need=2)  # headroom, not a count: what is written is unknown
+    ledger.charge(output_bytes=10)  # a write past the limit is charged in full
+    assert ledger.spent["output_bytes"] == 1009
+    assert ledger.remaining("output_bytes") == -9
+    with pytest.raises(BudgetExhausted) as caught:
+        ledger.ensure("output_bytes")
+    assert (caught.value.limit, caught.value.spent) == ("output_bytes", 1009)
+
+
+def test_charges_from_threads_all_count(clock: FakeClock) -> None:
+    ledger = Ledger(Limits(), clock=clock)
+
+    def work() -> None:
+        for _ in range(2000):
+            ledger.charge(subprocess_calls=1, output_bytes=3)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert ledger.spent["subprocess_calls"] == 8000
+    assert ledger.spent["output_bytes"] == 24000

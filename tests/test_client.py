@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from ciopt.budget import Ledger
 from ciopt.client import Client, find_python
-from ciopt.errors import EnvironmentProblem
+from ciopt.config import Limits
+from ciopt.errors import BudgetExhausted, EnvironmentProblem
+from ciopt.executors import open_executor
 from ciopt.verify import run_tests
 from conftest import git, local_client
 
@@ -79,3 +82,36 @@ def test_find_python_prefers_the_projects_venv(tmp_path: Path) -> None:
     assert find_python(tmp_path, None) == str(venv_python)
     with pytest.raises(EnvironmentProblem, match="does not exist"):
         find_python(tmp_path, str(tmp_path / "nope"))
+
+
+def test_a_client_with_a_ledger_charges_each_process_and_stops_at_the_limit(
+    tmp_path: Path,
+) -> None:
+    ledger = Ledger(Limits(subprocess_calls=2))
+    client = Client(sys.executable, open_executor("local"), environ={}, ledger=ledger)
+    touch = "import pathlib, sys; pathlib.Path(sys.argv[1]).touch()"
+    for name in ("one", "two"):
+        assert client.run(tmp_path, ["-c", touch, name], timeout=60).ok
+    assert ledger.spent["subprocess_calls"] == 2
+    with pytest.raises(BudgetExhausted) as caught:
+        client.run(tmp_path, ["-c", touch, "three"], timeout=60)
+    assert (caught.value.limit, caught.value.spent, caught.value.allowed) == (
+        "subprocess_calls",
+        2,
+        2,
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one", "two"]  # never started
+    assert ledger.spent["subprocess_calls"] == 2
+
+
+def test_a_failing_process_is_charged_too(tmp_path: Path) -> None:
+    ledger = Ledger(Limits())
+    client = Client(sys.executable, open_executor("local"), environ={}, ledger=ledger)
+    assert not client.run(tmp_path, ["-c", "raise SystemExit(3)"], timeout=60).ok
+    assert ledger.snapshot()["spent"]["subprocess_calls"] == 1
+
+
+def test_a_client_without_a_ledger_runs_unmetered(tmp_path: Path) -> None:
+    client = Client(sys.executable, open_executor("local"), environ={})
+    assert client.ledger is None
+    assert client.run(tmp_path, ["-c", "pass"], timeout=60).ok

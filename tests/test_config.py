@@ -97,6 +97,25 @@ def test_nested_env_limit_merges_with_files(repo: Path, monkeypatch: pytest.Monk
     assert limits.candidates == Limits().candidates
 
 
+def test_env_sets_the_subprocess_and_output_limits(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ciopt_toml(repo, "[limits]\nsubprocess_calls = 900\noutput_bytes = 4096\n")
+    monkeypatch.setenv("CIOPT_LIMITS__SUBPROCESS_CALLS", "250")
+    limits = load_settings(repo).limits
+    assert limits.subprocess_calls == 250
+    assert limits.output_bytes == 4096
+    assert load_settings(repo, limits={"subprocess_calls": 7}).limits.subprocess_calls == 7
+
+
+def test_zero_subprocess_calls_in_env_is_a_config_error(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CIOPT_LIMITS__SUBPROCESS_CALLS", "0")
+    with pytest.raises(ConfigError, match="subprocess_calls"):
+        load_settings(repo)
+
+
 def test_keyword_args_override_env(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_ciopt_toml(repo, "rounds = 8\n")
     monkeypatch.setenv("CIOPT_ROUNDS", "9")

@@ -44,8 +44,13 @@ def test_console_script_and_runtime_dependencies() -> None:
 def test_templates_and_injected_helpers_ship_with_the_package() -> None:
     root = files("ciopt")
     for rel in (
-        "agent/templates/propose.system.j2",
-        "agent/templates/propose.user.j2",
+        "agent/templates/messages.j2",
+        "agent/templates/blocks.j2",
+        "agent/templates/propose_optimization.system.j2",
+        "agent/templates/repair_reply.j2",
+        "trace/templates/summary.txt.j2",
+        "trace/templates/trace.html.j2",
+        "report/templates/replay.txt.j2",
         "report/templates/report.md.j2",
         "report/templates/correctness.md.j2",
         "inject/ciopt_probe.py",

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ciopt.config import Limits
 from ciopt.errors import RequestError
-from ciopt.request import Request, parse_request, sanitize
+from ciopt.request import LIMIT_KEYS, Request, parse_request, sanitize
 
 TARGET = "src/pkg/mod.py::func"
 BENCH = "benchmarks/test_mod.py"
@@ -153,12 +154,56 @@ def test_empty_value_is_refused() -> None:
         ("max_input_tokens", "input_tokens"),
         ("max_output_tokens", "output_tokens"),
         ("max_bench_seconds", "bench_seconds"),
+        ("max_subprocess_calls", "subprocess_calls"),
     ],
 )
 def test_limit_keys_map_into_limits(key: str, field: str) -> None:
     request = parse_request(f"/optimize {BASE} {key}=3")
     assert request.limits == {field: 3.0}
     assert request.limit_overrides == {field: 3.0}
+
+
+def test_every_limit_has_a_request_key() -> None:
+    keyed = set(LIMIT_KEYS.values()) | {"wall_seconds"}  # max_minutes
+    assert keyed == set(Limits.model_fields)
+
+
+def test_max_output_mb_is_in_mebibytes() -> None:
+    request = parse_request(f"/optimize {BASE} max_output_mb=1.5")
+    assert request.limits == {"output_bytes": 1.5 * 1024 * 1024}
+    limits, notes = Limits().narrowed(**request.limit_overrides)
+    assert limits.output_bytes == 1572864
+    assert notes == []
+
+
+@pytest.mark.parametrize(
+    ("word", "field"),
+    [
+        ("max_subprocess_calls=100000", "subprocess_calls"),
+        ("max_output_mb=4096", "output_bytes"),
+        ("max_input_tokens=10000000", "input_tokens"),
+        ("max_minutes=600", "wall_seconds"),
+    ],
+)
+def test_a_request_cannot_raise_a_configured_limit(word: str, field: str) -> None:
+    configured = Limits()
+    limits, notes = configured.narrowed(**parse_request(f"/optimize {BASE} {word}").limit_overrides)
+    assert getattr(limits, field) == getattr(configured, field)
+    assert [n.split("=")[0] for n in notes] == [field]
+    assert "capped at the configured" in notes[0]
+
+
+def test_a_request_lowers_the_new_limits() -> None:
+    request = parse_request(f"/optimize {BASE} max_subprocess_calls=40 max_output_mb=8")
+    limits, notes = Limits().narrowed(**request.limit_overrides)
+    assert (limits.subprocess_calls, limits.output_bytes) == (40, 8 * 1024 * 1024)
+    assert notes == []
+
+
+def test_zero_subprocess_calls_is_a_request_error() -> None:
+    request = parse_request(f"/optimize {BASE} max_subprocess_calls=0")
+    with pytest.raises(RequestError, match="subprocess_calls=0"):
+        Limits().narrowed(**request.limit_overrides)
 
 
 def test_cost_and_candidates() -> None:
@@ -309,9 +354,10 @@ def test_nan_limit_refused() -> None:
         parse_request(f"/optimize {BASE} max_cost_usd=nan")
 
 
-def test_fractional_count_refused() -> None:
-    with pytest.raises(RequestError):
-        parse_request(f"/optimize {BASE} candidates=2.5")
+@pytest.mark.parametrize("word", ["candidates=2.5", "max_subprocess_calls=10.5"])
+def test_fractional_count_refused(word: str) -> None:
+    with pytest.raises(RequestError, match="whole number"):
+        parse_request(f"/optimize {BASE} {word}")
 
 
 # --- sanitize ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -10,7 +11,18 @@ from ciopt.errors import BudgetExhausted
 
 __all__ = ["Ledger"]
 
-COUNTERS = ("llm_calls", "input_tokens", "output_tokens", "cost_usd", "candidates", "bench_seconds")
+COUNTERS = (
+    "llm_calls",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "candidates",
+    "bench_seconds",
+    "subprocess_calls",
+    "output_bytes",
+)
+# counted one use at a time: ``ensure`` checks that ``need`` more fit; the rest need headroom
+COUNTED = ("llm_calls", "candidates", "subprocess_calls")
 
 
 class Ledger:
@@ -21,6 +33,7 @@ class Ledger:
         self._clock = clock
         self._start = clock()
         self.spent: dict[str, float] = dict.fromkeys(COUNTERS, 0.0)
+        self._lock = threading.Lock()  # duet rounds charge from two threads
 
     def wall_seconds(self) -> float:
         return self._clock() - self._start
@@ -29,13 +42,15 @@ class Ledger:
         for name, amount in amounts.items():
             if name not in self.spent:
                 raise KeyError(f"unknown budget counter {name!r}")
-            self.spent[name] += amount
+            with self._lock:
+                self.spent[name] += amount
 
     def ensure(self, *names: str, need: float = 1.0) -> None:
         """Raise ``BudgetExhausted`` unless ``need`` more of each named counter is available.
 
-        Wall time is always checked. Token and cost counters are checked for headroom (any left),
-        since a call's exact cost is only known once it has been made.
+        Wall time is always checked. Counts (``COUNTED``) must fit ``need`` more; tokens, cost,
+        benchmark seconds and output bytes are checked for headroom (any left), since what a
+        step spends of them is only known once it has been taken.
         """
         allowed = self.limits.model_dump()
         if self.wall_seconds() >= allowed["wall_seconds"]:
@@ -43,7 +58,7 @@ class Ledger:
                 "wall_seconds", round(self.wall_seconds(), 1), allowed["wall_seconds"]
             )
         for name in names:
-            step = need if name in ("llm_calls", "candidates") else 0.0
+            step = need if name in COUNTED else 0.0
             if self.spent[name] + step > allowed[name] or self.spent[name] >= allowed[name] > 0:
                 raise BudgetExhausted(name, self.spent[name], allowed[name])
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ciopt.budget import Ledger
 from ciopt.errors import EnvironmentProblem
 from ciopt.executors import Executor, scrubbed_env
 from ciopt.proc import Completed
@@ -53,7 +54,10 @@ def find_python(repo: Path, configured: str | None) -> str:
 
 
 class Client:
-    """Runs pytest with the client's ``python`` in a worktree, with a scrubbed environment."""
+    """Runs pytest with the client's ``python`` in a worktree, with a scrubbed environment.
+
+    With a ``ledger``, every process is one ``subprocess_calls`` (and is refused past the limit).
+    """
 
     def __init__(
         self,
@@ -64,9 +68,11 @@ class Client:
         pass_env: Sequence[str] = (),
         import_roots: Sequence[str] = ("",),
         modules: Sequence[str] = (),
+        ledger: Ledger | None = None,
     ) -> None:
         self.python = python
         self.executor = executor
+        self.ledger = ledger
         self._environ = dict(environ)
         self._pass_env = tuple(pass_env)
         self.import_roots = tuple(dict.fromkeys(import_roots))
@@ -95,9 +101,15 @@ class Client:
         **env: str,
     ) -> Completed:
         """``[*prefix, python, *args]`` in ``root``; ``prefix`` wraps the interpreter (valgrind)."""
-        return self.executor.run(
-            root, [*prefix, self.python, *args], env=self.env(root, **env), timeout=timeout
-        )
+        if self.ledger is not None:
+            self.ledger.ensure("subprocess_calls")
+        try:
+            return self.executor.run(
+                root, [*prefix, self.python, *args], env=self.env(root, **env), timeout=timeout
+            )
+        finally:
+            if self.ledger is not None:
+                self.ledger.charge(subprocess_calls=1)
 
     def check_tools(self, root: Path) -> None:
         done = self.run(root, ["-c", "import pytest, pytest_benchmark"], timeout=120)

@@ -38,8 +38,18 @@ def default_bench(root: Path) -> tuple[str, ...]:
     return ("benchmarks",) if (root / "benchmarks").is_dir() else (".",)
 
 
-def open_client(settings: Settings, git: Git, root: Path, environ: Mapping[str, str]) -> Client:
-    """The client's interpreter, importing the project's packages from the worktree first."""
+def open_client(
+    settings: Settings,
+    git: Git,
+    root: Path,
+    environ: Mapping[str, str],
+    *,
+    ledger: Ledger | None = None,
+) -> Client:
+    """The client's interpreter, importing the project's packages from the worktree first.
+
+    With a ``ledger``, each of its processes is charged to ``subprocess_calls``.
+    """
     layout = root / "src" if (root / "src").is_dir() else root
     packages = sorted(
         p.name
@@ -53,6 +63,7 @@ def open_client(settings: Settings, git: Git, root: Path, environ: Mapping[str, 
         pass_env=settings.pass_env,
         import_roots=["src" if layout != root else ""],
         modules=packages,
+        ledger=ledger,
     )
     client.check_tools(root)
     return client

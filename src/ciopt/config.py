@@ -16,7 +16,7 @@ from pydantic_settings import (
 
 from ciopt.errors import ConfigError, RequestError
 
-__all__ = ["Limits", "Settings", "load_settings"]
+__all__ = ["Limits", "Price", "Settings", "load_settings"]
 
 
 class Limits(BaseModel):
@@ -31,6 +31,8 @@ class Limits(BaseModel):
     cost_usd: float = Field(5.0, ge=0)
     candidates: int = Field(4, ge=1)
     bench_seconds: float = Field(900.0, gt=0)
+    subprocess_calls: int = Field(5000, ge=1)  # processes running the client's code
+    output_bytes: int = Field(512 * 1024 * 1024, ge=1)  # written into the output folder
 
     def narrowed(self, **asked: float | None) -> tuple[Limits, list[str]]:
         """These limits lowered to what a request asks; a request never raises a configured one.
@@ -55,6 +57,15 @@ class Limits(BaseModel):
             ) from exc
 
 
+class Price(BaseModel):
+    """A model's price in USD per million tokens, for models litellm has no price for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
 class Settings(BaseSettings):
     """ciopt's settings. Field names are the keys of ``.ciopt.toml`` and ``[tool.ciopt]``."""
 
@@ -67,6 +78,9 @@ class Settings(BaseSettings):
     model: str | None = None
     api_base: str | None = None
     llm_timeout: float = Field(120.0, gt=0)
+    llm_retries: int = Field(4, ge=0, le=10)  # transient failures (429, 5xx, timeouts) retried
+    model_roles: dict[str, str] = Field(default_factory=dict)  # role -> model, for policies
+    model_prices: dict[str, Price] = Field(default_factory=dict)  # model -> price
     python: str | None = None
     out: Path = Path("ciopt-out")
     forge: str = "local"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ciopt.trace.redact import Redactor
@@ -10,13 +11,21 @@ from ciopt.verdict import Verdict
 
 __all__ = ["OutputDir"]
 
-ARTIFACTS = ("verdict.json", "report.md", "patch.diff", "trace.jsonl", "trace.otlp.jsonl")
+ARTIFACTS = (
+    "verdict.json",
+    "report.md",
+    "patch.diff",
+    "trace.jsonl",
+    "trace.otlp.jsonl",
+    "trace.html",
+)
 
 
 class OutputDir:
     """One run's output folder. Opening it clears what an earlier run left there.
 
-    Everything written passes through the redactor.
+    Everything written passes through the redactor; ``on_write`` is called with the size of each
+    file written (the budget's ``output_bytes``).
     """
 
     def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
@@ -31,6 +40,7 @@ class OutputDir:
         self.work = path / "work"  # probe and profile files; small, kept for debugging
         self.bench.mkdir()
         self.work.mkdir()
+        self.on_write: Callable[[int], None] | None = None
 
     @property
     def trace(self) -> Path:
@@ -39,6 +49,10 @@ class OutputDir:
     @property
     def otlp(self) -> Path:
         return self.path / "trace.otlp.jsonl"
+
+    @property
+    def html(self) -> Path:
+        return self.path / "trace.html"
 
     def write_verdict(self, verdict: Verdict) -> Path:
         return self._write("verdict.json", verdict.to_json())
@@ -52,6 +66,9 @@ class OutputDir:
     def _write(self, name: str, text: str) -> Path:
         target = self.path / name
         tmp = target.with_suffix(target.suffix + ".tmp")
-        tmp.write_text(self.redactor.text(text), encoding="utf-8")
+        data = self.redactor.text(text).encode("utf-8")
+        tmp.write_bytes(data)
         tmp.replace(target)
+        if self.on_write is not None:
+            self.on_write(len(data))
         return target

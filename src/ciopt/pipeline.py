@@ -12,13 +12,27 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ciopt.agent import Attempt, EditError, HotSpot, Model, ProposeInput, SourceFile, TargetRef
-from ciopt.agent import propose as ask
+from ciopt.agent import (
+    EXPLAIN,
+    PROPOSE,
+    REPAIR,
+    Attempt,
+    DecodeFailed,
+    ExplainInput,
+    FailedCandidate,
+    HotSpot,
+    Predictor,
+    ProposeInput,
+    RepairInput,
+    SourceFile,
+    TargetRef,
+)
 from ciopt.budget import Ledger
 from ciopt.candidate import Baseline, Bench, evaluate
 from ciopt.client import INJECT_DIR, Client, find_python
 from ciopt.config import Settings
-from ciopt.errors import BudgetExhausted, RequestError
+from ciopt.context import HotLine, find_callers, read_line_profile
+from ciopt.errors import BudgetExhausted, ModelError, RequestError
 from ciopt.executors import Executor
 from ciopt.forges import Forge
 from ciopt.git import Git
@@ -33,7 +47,12 @@ from ciopt.verdict import CandidateRecord, Verdict
 from ciopt.verifying import Scope, Verifier, replay_options
 from ciopt.workspace import Worktrees
 
-__all__ = ["Run"]
+__all__ = ["REPAIRABLE", "Run"]
+
+# a rejected candidate worth one repair: its idea may be sound and the failure fixable
+REPAIRABLE = frozenset(
+    {"not_applied", "malformed_response", "tests_failed", "behavior_changed", "forbidden_path"}
+)
 
 
 class Run:
@@ -43,7 +62,7 @@ class Run:
         request: Request,
         *,
         git: Git,
-        model: Model,
+        predictor: Predictor,
         executor: Executor,
         forge: Forge,
         tracer: Tracer,
@@ -54,7 +73,7 @@ class Run:
         self.settings = settings
         self.request = request
         self.git = git
-        self.model = model
+        self.predict = predictor
         self.executor = executor
         self.forge = forge
         self.tracer = tracer
@@ -115,6 +134,7 @@ class Run:
             pass_env=self.settings.pass_env,
             import_roots=[t.import_root for t in targets],
             modules=[t.module for t in targets],
+            ledger=self.ledger,
         )
         allowed = (
             self.request.allow
@@ -148,9 +168,15 @@ class Run:
         return Baseline(sha, root, verifier), targets, client
 
     def context(self, base: Baseline, targets: list[Target], client: Client) -> ProposeInput:
+        files = sorted({t.path for t in targets})
         with self.tracer.span("baseline.profile") as sp:
-            profile = self.profile(base, client)
-            sp.set(hot=[h.model_dump() for h in profile[:10]])
+            profile, hot_lines = self.profile(base, client, files)
+            callers = [c for t in targets for c in find_callers(base.root, t, limit=3)]
+            sp.set(
+                hot=[h.model_dump() for h in profile[:10]],
+                hot_lines=[h.model_dump() for h in hot_lines[:10]],
+                callers=[f"{c.path}::{c.qualname}" for c in callers],
+            )
         bench_text = "\n\n".join(
             (base.root / path).read_text()[:6000]
             for path in selector_paths(*self.request.bench)
@@ -158,16 +184,20 @@ class Run:
         )
         return ProposeInput(
             targets=[TargetRef(path=t.path, qualname=t.qualname) for t in targets],
-            files=[
-                SourceFile(path=p, text=(base.root / p).read_text())
-                for p in sorted({t.path for t in targets})
-            ],
+            files=[SourceFile(path=p, text=(base.root / p).read_text()) for p in files],
+            callers=callers[:5],
             benchmark=bench_text,
             profile=profile,
+            hot_lines=hot_lines,
         )
 
-    def profile(self, base: Baseline, client: Client) -> list[HotSpot]:
-        """The baseline benchmark's hottest functions; a profile that fails is only noted."""
+    def profile(
+        self, base: Baseline, client: Client, files: list[str]
+    ) -> tuple[list[HotSpot], list[HotLine]]:
+        """The baseline benchmark's hottest functions and the target files' hottest lines.
+
+        A profile that fails is only noted: proposals are then made without one.
+        """
         dest = self.out.work / "profile.json"
         done = client.run(
             base.root,
@@ -175,6 +205,8 @@ class Run:
                 str(INJECT_DIR / "ciopt_profile.py"),
                 str(dest),
                 str(base.root),
+                "--lines",
+                ",".join(files),
                 "--",
                 *self.request.bench,
                 "--benchmark-disable",
@@ -186,8 +218,9 @@ class Run:
         )
         if not done.ok or not dest.is_file():
             self.notes.append("the baseline could not be profiled; proposals had no profile")
-            return []
-        return [HotSpot(**row) for row in json.loads(dest.read_text())["functions"]]
+            return [], []
+        functions = [HotSpot(**row) for row in json.loads(dest.read_text())["functions"]]
+        return functions, read_line_profile(dest, base.root)
 
     def iterate(
         self,
@@ -203,7 +236,14 @@ class Run:
         """
         for number in range(1, self.ledger.limits.candidates + 1):
             try:
-                self.ledger.ensure("candidates", "llm_calls", "cost_usd", "bench_seconds")
+                self.ledger.ensure(
+                    "candidates",
+                    "llm_calls",
+                    "cost_usd",
+                    "bench_seconds",
+                    "subprocess_calls",
+                    "output_bytes",
+                )
                 with self.tracer.span("candidate", candidate=number) as sp:
                     record = self.candidate(number, base, context, trees, client, bench)
                     sp.set(outcome=record.outcome, reason=record.reason, ratio=record.ratio)
@@ -232,23 +272,29 @@ class Run:
         client: Client,
         bench: Bench,
     ) -> CandidateRecord:
+        """Repair the last candidate when it failed in a way a fix may address, else propose."""
         self.ledger.charge(candidates=1)
-        with self.tracer.span("propose", candidate=number) as sp:
+        last = self.candidates[-1] if self.candidates else None
+        repairing = last is not None and last.parent is None and last.reason in REPAIRABLE
+        step = "repair" if repairing else "propose"
+        with self.tracer.span(step, candidate=number) as sp:
             try:
-                _, proposal = ask(
-                    self.model,
-                    context,
-                    tracer=self.tracer,
-                    ledger=self.ledger,
-                    capture=self.settings.content_capture,
-                )
-            except EditError as exc:
+                if last is not None and repairing:
+                    sp.set(repairs=last.id)
+                    proposal = self.predict(REPAIR, self.repair_input(context, last)).output
+                else:
+                    proposal = self.predict(PROPOSE, context).output
+            except DecodeFailed as exc:
                 sp.set(decoded=False, error=str(exc))
                 return CandidateRecord(
-                    id=number, outcome="rejected", reason="malformed_response", message=str(exc)
+                    id=number,
+                    outcome="rejected",
+                    reason="malformed_response",
+                    message=str(exc),
+                    parent=last.id if last is not None and repairing else None,
                 )
             sp.set(decoded=True, edits=len(proposal.edits), rationale=proposal.rationale)
-        return evaluate(
+        record = evaluate(
             number,
             proposal,
             base=base,
@@ -260,21 +306,64 @@ class Run:
             tracer=self.tracer,
             out=self.out,
         )
+        return record.model_copy(update={"parent": last.id if last and repairing else None})
+
+    def repair_input(self, context: ProposeInput, failed: CandidateRecord) -> RepairInput:
+        return RepairInput(
+            targets=context.targets,
+            files=context.files,
+            benchmark=context.benchmark,
+            failed=FailedCandidate(
+                id=failed.id,
+                reason=failed.reason,
+                message=failed.message,
+                rationale=failed.rationale,
+                diff=failed.diff,
+            ),
+        )
+
+    def explain(self, verdict: Verdict) -> Verdict:
+        """A title and summary of the winner for the PR; an explanation that fails is a note."""
+        winner = next((c for c in self.candidates if c.head and c.head == verdict.head), None)
+        if winner is None or verdict.verdict != "faster":
+            return verdict
+        tests = verdict.correctness.tests
+        diff = verdict.correctness.differential
+        checks = [f"{tests.passed} tests pass" if tests else "tests not run"]
+        if diff is not None:
+            checks.append(
+                f"{diff.calls_equal}/{diff.calls_compared} recorded calls and "
+                f"{diff.generated_equal}/{diff.generated_compared} generated inputs equal"
+            )
+        inputs = ExplainInput(
+            targets=[
+                TargetRef(path=t.split("::")[0], qualname=t.split("::")[-1])
+                for t in verdict.targets
+            ],
+            diff=winner.diff,
+            rationale=winner.rationale,
+            measurement=winner.message,
+            correctness="; ".join(checks),
+        )
+        with self.tracer.span("explain", candidate=winner.id) as sp:
+            try:
+                told = self.predict(EXPLAIN, inputs).output
+            except (ModelError, BudgetExhausted) as exc:
+                sp.set(explained=False, error=str(exc))
+                self.notes.append(f"the winner was not explained by the model: {exc}")
+                return verdict
+            sp.set(explained=True, title=told.title)
+        return verdict.model_copy(update={"title": told.title, "summary": told.summary})
 
     def publish(self, bench: Bench, stopped_by: str | None) -> Verdict:
         with self.tracer.span("publish") as sp:
-            verdict = self.verdict(bench, stopped_by)
+            verdict = self.explain(self.verdict(bench, stopped_by))
             winner = next((c for c in self.candidates if c.head == verdict.head), None)
             if winner is not None and winner.head:
                 self.out.write_patch(winner.diff)  # even when held back: a person may judge it
             if winner is not None and winner.head and verdict.reason == "verified_faster":
                 branch = f"ciopt/{self.request.branch_slug()}"
-                title = (
-                    f"perf: {', '.join(t.split('::')[-1] for t in verdict.targets)} "
-                    f"{1 / verdict.ratio:.3g}x faster"
-                    if verdict.ratio
-                    else "perf"
-                )
+                title = _title(verdict)
                 pub = self.forge.publish(
                     self.git,
                     branch=branch,
@@ -282,7 +371,9 @@ class Run:
                     title=title,
                     body=render_report(verdict.model_copy(update={"branch": branch})),
                 )
-                verdict = verdict.model_copy(update={"branch": pub.branch, "pr_url": pub.url})
+                verdict = verdict.model_copy(
+                    update={"branch": pub.branch or None, "pr_url": pub.url or None}
+                )
                 sp.set(branch=pub.branch, url=pub.url, updated=pub.updated)
             verdict = verdict.model_copy(update={"budget": self.ledger.snapshot()})
             self.out.write_report(render_report(verdict))
@@ -370,6 +461,11 @@ class Run:
         )
         self.out.write_report(render_report(verdict))
         return verdict
+
+
+def _title(verdict: Verdict) -> str:
+    what = verdict.title or ", ".join(t.split("::")[-1] for t in verdict.targets)
+    return f"perf: {what} ({1 / verdict.ratio:.3g}x faster)" if verdict.ratio else f"perf: {what}"
 
 
 def _measured(record: CandidateRecord) -> dict[str, Any]:

@@ -32,7 +32,7 @@ FENCE = re.compile(r"```[ \t]*(?:ciopt|optimize)[^\n]*\n(.*?)```", re.IGNORECASE
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 TARGET = re.compile(r"^(?P<path>[\w./-]+\.py)::(?P<qualname>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 
-# request key -> (field, how to read it)
+# request key -> the limit it lowers (``max_minutes`` is a field: it becomes wall_seconds)
 LIMIT_KEYS = {
     "candidates": "candidates",
     "max_llm_calls": "llm_calls",
@@ -40,7 +40,10 @@ LIMIT_KEYS = {
     "max_input_tokens": "input_tokens",
     "max_output_tokens": "output_tokens",
     "max_bench_seconds": "bench_seconds",
+    "max_subprocess_calls": "subprocess_calls",
+    "max_output_mb": "output_bytes",
 }
+LIMIT_UNITS = {"max_output_mb": 1024 * 1024}  # request unit -> the limit's (MiB -> bytes)
 
 
 class Request(BaseModel):
@@ -156,14 +159,22 @@ def _assign(fields: dict[str, Any], key: str, value: str) -> None:
         name = "targets" if key == "target" else key
         fields[name] = (*fields.get(name, ()), *(v for v in re.split(r"[,\s]+", value) if v))
     elif key in LIMIT_KEYS:
-        fields["limits"][LIMIT_KEYS[key]] = _number(key, value)
+        unit = LIMIT_UNITS.get(key, 1)
+        number = _number(key, value) * unit
+        fields["limits"][LIMIT_KEYS[key]] = round(number) if unit > 1 else number
     elif key in KNOWN_KEYS:
         fields[key] = value
     else:
         raise RequestError(f"unknown request key {key!r}; known keys: {', '.join(KNOWN_KEYS)}")
 
 
-COUNT_KEYS = ("candidates", "max_llm_calls", "max_input_tokens", "max_output_tokens")
+COUNT_KEYS = (
+    "candidates",
+    "max_llm_calls",
+    "max_input_tokens",
+    "max_output_tokens",
+    "max_subprocess_calls",
+)
 
 
 def _number(key: str, value: str) -> float:

@@ -128,6 +128,7 @@ class CandidateRecord(BaseModel):
     outcome: VerdictWord
     reason: str
     message: str
+    parent: int | None = None  # the candidate this one repairs
     rationale: str = ""
     head: str | None = None
     ratio: float | None = None
@@ -161,6 +162,8 @@ class Verdict(BaseModel):
     budget: dict[str, Any] = Field(default_factory=dict)
     run_id: str | None = None
     targets: list[str] = []
+    title: str | None = None  # the model's explanation of the winner
+    summary: str | None = None
     branch: str | None = None
     pr_url: str | None = None
     stopped_by: str | None = None

@@ -103,7 +103,7 @@ def test_scripted_model_runs_out(
 ) -> None:
     model = f"scripted:{script([NOT_APPLYING])}"
     out = fails(
-        example_repo, f"{GOOD} candidates=3", "model_exhausted", "no response left after 1 calls",
+        example_repo, f"{GOOD} candidates=3", "model_exhausted", "no response left after 1 replies",
         model=model,
     )  # fmt: skip
     # What was learned before the model ran out is kept.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES, git, parse_otlp
+from conftest import EXAMPLES, git, parse_otlp, prompts
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,8 @@ def test_demo_finds_the_speedup_and_publishes_it(
         "changed_files": ["src/textkit/tokens.py"],
         "violations": [],
     }
-    assert verdict["budget"]["spent"]["llm_calls"] == 4
+    assert verdict["budget"]["spent"]["llm_calls"] == 5  # four candidates, one explanation
+    assert verdict["title"] == "Track seen tokens in a set in dedupe"
     measured = [c for c in verdict["candidates"] if c["benchmarks"]]
     rounds = sum(c["benchmarks"][0]["rounds"] for c in measured)
     assert len(list((out / "bench").rglob("round-*-base.json"))) == rounds
@@ -88,7 +89,7 @@ def test_demo_finds_the_speedup_and_publishes_it(
     for word in ("not_applied", "tests_failed", "slower", "published"):
         assert word in report
     names = {
-        json.loads(line)["name"] for line in (out / "trace.jsonl").read_text().splitlines()[1:]
+        json.loads(line).get("name") for line in (out / "trace.jsonl").read_text().splitlines()[1:]
     }
     assert {
         "request",
@@ -96,7 +97,10 @@ def test_demo_finds_the_speedup_and_publishes_it(
         "baseline.tests",
         "baseline.bench",
         "propose",
+        "repair",
+        "predict",
         "llm.call",
+        "explain",
         "baseline.record",
         "verify.guard",
         "verify.tests",
@@ -109,20 +113,38 @@ def test_demo_finds_the_speedup_and_publishes_it(
     otlp = parse_otlp(out / "trace.otlp.jsonl")
     spans = [s.name for m in otlp for r in m.resource_spans for c in r.scope_spans for s in c.spans]
     assert spans[0] == "ciopt run" and len(spans) == len(otlp)
-    assert len([n for n in spans if n.startswith("chat ")]) == 4
+    assert len([n for n in spans if n.startswith("chat ")]) == 5
 
-    # Each proposal saw why the earlier ones failed.
-    events = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
-    prompts = [
-        e["attrs"]["messages"][1]["content"]
-        for e in events
-        if e.get("name") == "llm.call" and e["type"] == "span_end"
+    # Each prompt, rebuilt from the trace: candidate 2 repairs candidate 1, whose edit did not
+    # apply; later proposals saw why the earlier ones failed; the winner is explained.
+    asked = prompts(out / "trace.jsonl")
+    assert [sig for sig, _ in asked] == [
+        "propose_optimization",
+        "repair_candidate",
+        "propose_optimization",
+        "propose_optimization",
+        "explain_winner",
     ]
-    assert len(prompts) == 4
-    assert "Attempt 1: rejected (not_applied)" not in prompts[0]
-    assert "Attempt 1: rejected (not_applied). edit 1: the SEARCH text" in prompts[1]
-    assert "Attempt 2: rejected (tests_failed)" in prompts[2]
-    assert "Attempt 3: slower (not_faster)" in prompts[3]
+    user = [messages[-1]["content"] for _, messages in asked]
+    assert "def dedupe" in user[0] and "Attempt" not in user[0]
+    assert "if item not in out:" in user[0]  # the hot line, from the line profile
+    assert "Candidate 1 was rejected (not_applied): edit 1: the SEARCH text" in user[1]
+    assert "Attempt 2: rejected (tests_failed)" in user[2]
+    assert "Attempt 3: slower (not_faster)" in user[3]
+    assert "+            seen.add(item)" in user[4]  # the winning diff
+
+    # The same run again from its trace alone: the recorded replies, fresh measurements.
+    capsys.readouterr()
+    replayed = tmp_path / "replay"
+    assert main(["replay", str(out / "trace.jsonl"), "--out", str(replayed)]) == 0
+    said = capsys.readouterr().out
+    assert "reproduced the recorded verdict: faster (verified_faster)" in said
+    assert "5 recorded; " in said and "0 unused" in said
+    again = json.loads((replayed / "verdict.json").read_text())
+    assert [(c["outcome"], c["reason"]) for c in again["candidates"]] == [
+        (c["outcome"], c["reason"]) for c in verdict["candidates"]
+    ]
+    assert again["branch"] is None  # a replay publishes nothing
 
     # Published: branch ciopt/tokens-dedupe points at the winning commit, a child of the base.
     assert git(example_repo, "rev-parse", "ciopt/tokens-dedupe") == verdict["head"]

@@ -54,7 +54,10 @@ def test_forbidden_paths_and_replies_without_edits_are_rejected(
     out = tmp_path / "out"
     replies = tmp_path / "replies.jsonl"
     replies.write_text(
-        "".join(json.dumps({"content": r}) + "\n" for r in (TOUCH_TESTS, "Use a set. No edit."))
+        "".join(
+            json.dumps({"content": r}) + "\n"
+            for r in (TOUCH_TESTS, "Use a set. No edit.", "Still no edit.")
+        )
     )
     code = main([
         "run", "--repo", str(example_repo), "--python", client_python, "--out", str(out),
@@ -66,5 +69,37 @@ def test_forbidden_paths_and_replies_without_edits_are_rejected(
     first, second = verdict["candidates"]
     assert first["reason"] == "forbidden_path"
     assert first["correctness"]["guard"]["violations"] == ["tests/test_tokens.py"]
-    assert second["reason"] == "malformed_response"
+    # the second candidate repairs the first; both of its replies fail to decode
+    assert (second["reason"], second["parent"]) == ("malformed_response", 1)
+    assert "after 2 attempt(s): the reply has no edit" in second["message"]
+    assert verdict["budget"]["spent"]["llm_calls"] == 3
     assert (verdict["verdict"], verdict["reason"]) == ("rejected", "no_valid_candidate")
+
+
+def test_a_malformed_reply_is_repaired_within_the_run(
+    example_repo: Path, client_python: str, tmp_path: Path
+) -> None:
+    demo = (EXAMPLES / "scripted" / "textkit-dedupe.jsonl").read_text().splitlines()
+    winner, explanation = demo[3], demo[4]
+    replies = tmp_path / "replies.jsonl"
+    malformed = json.dumps({"content": "A set would make the membership test O(1)."})
+    replies.write_text("\n".join([malformed, winner, explanation]) + "\n")
+    out = tmp_path / "out"
+    code = main([
+        "run", "--repo", str(example_repo), "--python", client_python, "--out", str(out),
+        "--request", "target=src/textkit/tokens.py::dedupe bench=benchmarks/test_bench_tokens.py",
+        "--model", f"scripted:{replies}", "--candidates", "1", "--max-llm-calls", "3",
+    ])  # fmt: skip
+    assert code == 0
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert (verdict["verdict"], verdict["reason"]) == ("faster", "verified_faster")
+    assert verdict["budget"]["spent"]["llm_calls"] == 3
+    records = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
+    receipts = [
+        r["attrs"]["receipt"] for r in records if r["type"] == "span_end" and r["name"] == "predict"
+    ]
+    assert [r["signature"] for r in receipts] == ["propose_optimization", "explain_winner"]
+    attempts = receipts[0]["attempts"]
+    assert [a["outcome"] for a in attempts] == ["invalid", "decoded"]
+    assert "the reply has no edit" in attempts[0]["error"]
+    assert attempts[0]["rendered_prompt_hash"] != attempts[1]["rendered_prompt_hash"]

@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+import httpx
 from pydantic import BaseModel
 
+from ciopt.config import Price, Settings
 from ciopt.errors import ConfigError, ModelError
 
-__all__ = ["MODELS", "Completion", "LiteLLMModel", "Model", "ScriptedModel", "open_model"]
+__all__ = [
+    "MODELS",
+    "Completion",
+    "LiteLLMModel",
+    "Model",
+    "Price",
+    "ScriptedModel",
+    "open_model",
+    "open_models",
+    "retry_after",
+    "transient",
+]
 
 Message = dict[str, str]
 
@@ -32,7 +46,9 @@ class Completion(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    cost_known: bool = True  # False: the model has no price in litellm's map or the config
     latency_s: float = 0.0
+    retries: int = 0  # transient failures retried before this answer
 
 
 class Model(Protocol):
@@ -49,8 +65,39 @@ def _litellm() -> Any:
     return litellm
 
 
+TRANSIENT_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
+
+
+def transient(exc: BaseException) -> bool:
+    """A failure worth retrying: rate limits, server errors, timeouts, lost connections."""
+    litellm = _litellm()
+    if isinstance(exc, litellm.Timeout | litellm.APIConnectionError):
+        return True
+    return getattr(exc, "status_code", None) in TRANSIENT_STATUS
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The wait a server asked for (``Retry-After`` in seconds, or ``retry-after-ms``)."""
+    response = getattr(exc, "response", None)
+    headers = dict(getattr(response, "headers", None) or getattr(exc, "headers", None) or {})
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    try:
+        if "retry-after-ms" in lowered:
+            return float(lowered["retry-after-ms"]) / 1000
+        if "retry-after" in lowered:
+            return float(lowered["retry-after"])
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff
+    return None
+
+
 class LiteLLMModel:
-    """Any litellm model, with an explicit timeout and retries for transient failures."""
+    """Any litellm model, with an explicit timeout and our own retries with backoff.
+
+    Transient failures (429, 5xx, timeouts, lost connections) are retried up to ``num_retries``
+    times, waiting ``backoff * 2**n`` seconds (at most ``max_wait``, with jitter) or what the
+    server's ``Retry-After`` asks. Anything else fails at once.
+    """
 
     def __init__(
         self,
@@ -58,94 +105,160 @@ class LiteLLMModel:
         *,
         api_base: str | None = None,
         timeout: float = 120.0,
-        num_retries: int = 3,
+        num_retries: int = 4,
+        backoff: float = 2.0,
+        max_wait: float = 60.0,
+        price: Price | None = None,
         completion: Callable[..., Any] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.name = model
         self._model = model  # what litellm is asked for
         self._api_base = api_base
         self._timeout = timeout
         self._retries = num_retries
+        self._backoff = backoff
+        self._max_wait = max_wait
+        self._price = price
         self._completion = completion
+        self._sleep = sleep
+        self._jitter = random.Random(0)  # noqa: S311 - jitter, not a secret
 
     def _call_args(self) -> dict[str, Any]:
-        args: dict[str, Any] = {"timeout": self._timeout, "num_retries": self._retries}
+        args: dict[str, Any] = {"timeout": self._timeout, "num_retries": 0}
         if self._api_base:
             args["api_base"] = self._api_base
         return args
+
+    def _wait(self, attempt: int, exc: BaseException) -> float:
+        asked = retry_after(exc)
+        if asked is not None:
+            return min(max(asked, 0.0), self._max_wait)
+        wait = min(self._backoff * 2.0**attempt, self._max_wait)
+        return wait * (0.5 + self._jitter.random() / 2)
 
     def complete(self, messages: list[Message]) -> Completion:
         litellm = _litellm()
         completion = self._completion or litellm.completion
         start = time.perf_counter()
-        try:
-            response = completion(model=self._model, messages=messages, **self._call_args())
-        except ModelError:
-            raise
-        except Exception as exc:  # litellm's exception family, translated at the boundary
-            raise ModelError(
-                f"model {self.name} failed: {type(exc).__name__}: {str(exc)[:300]} "
-                "(check the model name, its API key variable and --api-base)"
-            ) from exc
+        retries = 0
+        while True:
+            try:
+                response = completion(model=self._model, messages=messages, **self._call_args())
+                break
+            except ModelError:
+                raise
+            except Exception as exc:  # litellm's exception family, translated at the boundary
+                if retries < self._retries and transient(exc):
+                    self._sleep(self._wait(retries, exc))
+                    retries += 1
+                    continue
+                raise ModelError(
+                    f"model {self.name} failed after {retries + 1} attempt(s): "
+                    f"{type(exc).__name__}: {str(exc)[:300]} "
+                    "(check the model name, its API key variable and --api-base)"
+                ) from exc
         latency = time.perf_counter() - start
         usage = getattr(response, "usage", None)
-        try:
-            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
-        except Exception:  # models without a known price cost nothing we can count
-            cost = 0.0
+        input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        cost, known = self._cost(litellm, response, input_tokens, output_tokens)
         provider = self._model.split("/", 1)[0] if "/" in self._model else "openai"
         return Completion(
             text=response.choices[0].message.content or "",
             model=self._model,
             provider=provider,
-            input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-            output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
             cost_usd=cost,
+            cost_known=known,
             latency_s=latency,
+            retries=retries,
         )
+
+    def _cost(
+        self, litellm: Any, response: Any, tokens_in: int, tokens_out: int
+    ) -> tuple[float, bool]:
+        if self._price is not None:
+            price = self._price
+            return (
+                tokens_in * price.input_per_mtok + tokens_out * price.output_per_mtok
+            ) / 1e6, True
+        try:
+            return float(litellm.completion_cost(completion_response=response) or 0.0), True
+        except Exception:  # a model litellm has no price for: counted as free, and said so
+            return 0.0, False
 
 
 class ScriptedModel(LiteLLMModel):
-    """Answers from a JSONL file in order; running out is an error that says what to do."""
+    """Answers from a JSONL file in order; running out is an error that says what to do.
 
-    def __init__(self, path: Path) -> None:
-        super().__init__("openai/ciopt-scripted", num_retries=0)
+    A line ``{"content": "..."}`` is a reply. A line ``{"error": 429}`` (or 500, 503,
+    ``"timeout"``; optional ``"retry_after"`` seconds) is a transient failure, retried as a real
+    one would be.
+    """
+
+    def __init__(self, path: Path, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__("openai/ciopt-scripted", backoff=0.05, sleep=sleep)
         self.name = f"scripted:{path}"
         self.path = path
-        self._responses = _read_script(path)
+        self._script = _read_script(path)
         self._used = 0
 
     def _call_args(self) -> dict[str, Any]:
-        if self._used >= len(self._responses):
+        if self._used >= len(self._script):
+            replies = sum(1 for line in self._script if "content" in line)
             raise ModelError(
-                f"the scripted model {self.path} has no response left after {self._used} "
-                "calls; add lines to it or lower candidates=",
+                f"the scripted model {self.path} has no response left after {replies} "
+                "replies; add lines to it or lower candidates=",
                 reason="model_exhausted",
             )
-        text = self._responses[self._used]
+        line = self._script[self._used]
         self._used += 1
-        return {**super()._call_args(), "mock_response": text}
+        if "error" in line:
+            raise _scripted_failure(line["error"], line.get("retry_after"))
+        return {**super()._call_args(), "mock_response": line["content"]}
 
     def complete(self, messages: list[Message]) -> Completion:
         done = super().complete(messages)
         return done.model_copy(update={"model": "ciopt-scripted", "provider": "scripted"})
 
 
-def _read_script(path: Path) -> list[str]:
+def _scripted_failure(kind: object, wait: object) -> Exception:
+    litellm = _litellm()
+    headers = {"retry-after": str(wait)} if wait is not None else None
+    args = {"message": f"scripted failure {kind}", "llm_provider": "openai", "model": "scripted"}
+    if kind == "timeout":
+        return litellm.Timeout(**args, headers=headers)  # type: ignore[no-any-return]
+    status = int(str(kind))
+    request = httpx.Request("POST", "https://scripted.invalid/v1/chat/completions")
+    response = httpx.Response(status, headers=headers, request=request)
+    if status == 429:
+        return litellm.RateLimitError(**args, response=response)  # type: ignore[no-any-return]
+    return litellm.APIError(status_code=status, **args, request=request)  # type: ignore[no-any-return]
+
+
+def _read_script(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise ConfigError(f"scripted model file {path} does not exist; pass --model scripted:FILE")
-    responses = []
+    lines = []
     for number, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():
             continue
         try:
-            content = json.loads(line)["content"]
+            entry = json.loads(line)
+            if "content" in entry:
+                lines.append({"content": str(entry["content"])})
+            elif entry["error"] == "timeout" or int(entry["error"]) >= 400:
+                lines.append(dict(entry))
+            else:
+                raise ValueError(entry)
         except (ValueError, KeyError, TypeError):
             raise ConfigError(
-                f'{path}:{number} is not a JSON object with a "content" string; fix that line'
+                f'{path}:{number} is neither {{"content": "..."}} nor {{"error": 429}}; '
+                "fix that line"
             ) from None
-        responses.append(str(content))
-    return responses
+    return lines
 
 
 MODELS: dict[str, Callable[[str, dict[str, Any]], Model]] = {
@@ -154,7 +267,14 @@ MODELS: dict[str, Callable[[str, dict[str, Any]], Model]] = {
 }
 
 
-def open_model(spec: str | None, *, api_base: str | None = None, timeout: float = 120.0) -> Model:
+def open_model(
+    spec: str | None,
+    *,
+    api_base: str | None = None,
+    timeout: float = 120.0,
+    retries: int = 4,
+    price: Price | None = None,
+) -> Model:
     """The model for ``spec``: ``scripted:PATH`` or any litellm model string."""
     if not spec:
         raise ConfigError(
@@ -164,4 +284,20 @@ def open_model(spec: str | None, *, api_base: str | None = None, timeout: float 
     kind, sep, rest = spec.partition(":")
     if sep and kind in MODELS and kind != "litellm":
         return MODELS[kind](rest, {})
-    return MODELS["litellm"](spec, {"api_base": api_base, "timeout": timeout})
+    options = {"api_base": api_base, "timeout": timeout, "num_retries": retries, "price": price}
+    return MODELS["litellm"](spec, options)
+
+
+def open_models(settings: Settings) -> dict[str, Model]:
+    """The run's models by role: ``default`` is ``settings.model``; policies may name others."""
+    specs = {"default": settings.model, **settings.model_roles}
+    return {
+        role: open_model(
+            spec,
+            api_base=settings.api_base,
+            timeout=settings.llm_timeout,
+            retries=settings.llm_retries,
+            price=settings.model_prices.get(spec or ""),
+        )
+        for role, spec in specs.items()
+    }

@@ -14,9 +14,10 @@ from typing import Any
 from ciopt import __version__
 from ciopt.budget import Ledger
 from ciopt.config import Settings, load_settings
-from ciopt.errors import CioptError, ConfigError
+from ciopt.errors import BudgetExhausted, CioptError, ConfigError
 from ciopt.output import OutputDir
 from ciopt.trace import Redactor, Tracer
+from ciopt.trace.html import write_html
 from ciopt.trace.otlp import export_otlp
 from ciopt.verdict import Verdict
 
@@ -85,6 +86,8 @@ class Session:
         )
         self.ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
         self.tracer.budget = self.ledger.snapshot
+        self.ledger.charge(output_bytes=self.tracer.bytes_written)  # the header, written already
+        self.tracer.on_write = self.out.on_write = self._charge_output
         self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
 
     @property
@@ -92,6 +95,9 @@ class Session:
         if self._settings is None:
             raise self._problem or ConfigError("no settings")
         return self._settings
+
+    def _charge_output(self, size: int) -> None:
+        self.ledger.charge(output_bytes=size)
 
     def error_verdict(self, exc: CioptError) -> Verdict:
         return Verdict(
@@ -109,13 +115,21 @@ class Session:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
         try:
+            if isinstance(exc, BudgetExhausted):  # outside the candidate loop, which records it
+                self.tracer.event(
+                    "budget.exhausted", limit=exc.limit, spent=exc.spent, allowed=exc.allowed
+                )
             if exc is not None:
                 self.tracer.exception(exc)
             if isinstance(exc, CioptError):
-                self.out.write_verdict(self.on_error(exc))
+                verdict = self.on_error(exc)
+                if isinstance(exc, BudgetExhausted):
+                    verdict = verdict.model_copy(update={"stopped_by": exc.limit})
+                self.out.write_verdict(verdict)
         finally:
             self.tracer.close()
             export_otlp(self.out.trace, self.out.otlp)
+            write_html(self.out.trace, self.out.html)
 
 
 def _header(command: str, args: argparse.Namespace, settings: Settings | None) -> dict[str, Any]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ciopt.agent import Model, open_model
+from ciopt.agent import Model, Predictor, schema_hashes
+from ciopt.agent.models import open_models
+from ciopt.agent.policy import PolicyRegistry
 from ciopt.commands.common import Session
+from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
 from ciopt.executors import open_executor
 from ciopt.forges import open_forge
@@ -17,7 +20,9 @@ from ciopt.pipeline import Run
 from ciopt.request import parse_request
 from ciopt.verdict import Verdict
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "optimize", "run"]
+
+MIB = 1024 * 1024
 
 
 def add_parser(sub: Any) -> None:
@@ -38,39 +43,71 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-llm-calls", type=int, help="most model calls")
     p.add_argument("--max-cost-usd", type=float, help="most spent on the model, in USD")
     p.add_argument("--max-minutes", type=float, help="most wall time for the whole run")
+    p.add_argument("--max-input-tokens", type=int, help="most prompt tokens sent to the model")
+    p.add_argument("--max-output-tokens", type=int, help="most tokens the model may reply")
+    p.add_argument("--max-bench-seconds", type=float, help="most seconds spent benchmarking")
+    p.add_argument(
+        "--max-subprocess-calls",
+        type=int,
+        help="most processes running the project's code (tests, replays, benchmark rounds)",
+    )
+    p.add_argument("--max-output-mb", type=float, help="most MiB written into the output folder")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     with Session("run", args, environ, **_flags(args)) as session:
-        settings, environ = session.settings, session.environ
-        tracer, ledger = session.tracer, session.ledger
-        with tracer.span("request") as sp:
-            request = parse_request(_request_text(args))
-            limits, capped = settings.limits.narrowed(**request.limit_overrides)
-            ledger.limits = limits
-            sp.set(request=request.model_dump(), limits=limits.model_dump(), capped=capped)
-            git = _clean_repo(args.repo)
-        model: Model = open_model(
-            settings.model, api_base=settings.api_base, timeout=settings.llm_timeout
-        )
-        current = Run(
-            settings,
-            request,
-            git=git,
-            model=model,
-            executor=open_executor(settings.executor),
-            forge=open_forge(settings.forge),
-            tracer=tracer,
-            ledger=ledger,
-            out=session.out,
-            environ=environ,
-        )
-        # from here on an error verdict keeps every candidate evaluated so far
-        session.on_error = lambda exc: current.failed(exc, exc.reason)
-        current.notes.extend(capped)
-        verdict = current.execute()
+        verdict = optimize(session, lambda: _request_text(args), args.repo)
         print(_summary(verdict, session.out.path))
         return 0
+
+
+def optimize(
+    session: Session,
+    request_text: Callable[[], str],
+    repo: Path,
+    models: Callable[[Settings], Mapping[str, Model]] = open_models,
+) -> Verdict:
+    """The run of one request in ``repo``, inside ``session``; ``models`` opens the models."""
+    settings, environ = session.settings, session.environ
+    tracer, ledger = session.tracer, session.ledger
+    with tracer.span("request") as sp:
+        text = request_text()
+        sp.set(request_text=text)
+        request = parse_request(text)
+        limits, capped = settings.limits.narrowed(**request.limit_overrides)
+        ledger.limits = limits
+        sp.set(request=request.model_dump(), limits=limits.model_dump(), capped=capped)
+        git = _clean_repo(repo)
+    predictor = Predictor(
+        models(settings),
+        tracer=tracer,
+        ledger=ledger,
+        capture=settings.content_capture,
+        policies=PolicyRegistry(git.path / ".ciopt" / "policies", schema_hashes()),
+    )
+    # what `ciopt replay` needs to run this again
+    tracer.event(
+        "run.config",
+        settings=settings.model_dump(mode="json"),
+        request_text=text,
+        base=git.resolve(settings.base),
+    )
+    current = Run(
+        settings,
+        request,
+        git=git,
+        predictor=predictor,
+        executor=open_executor(settings.executor),
+        forge=open_forge(settings.forge),
+        tracer=tracer,
+        ledger=ledger,
+        out=session.out,
+        environ=environ,
+    )
+    # from here on an error verdict keeps every candidate evaluated so far
+    session.on_error = lambda exc: current.failed(exc, exc.reason)
+    current.notes.extend(capped)
+    return current.execute()
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -79,6 +116,11 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "llm_calls": args.max_llm_calls,
         "cost_usd": args.max_cost_usd,
         "wall_seconds": args.max_minutes * 60 if args.max_minutes else None,
+        "input_tokens": args.max_input_tokens,
+        "output_tokens": args.max_output_tokens,
+        "bench_seconds": args.max_bench_seconds,
+        "subprocess_calls": args.max_subprocess_calls,
+        "output_bytes": None if args.max_output_mb is None else round(args.max_output_mb * MIB),
     }
     return {
         "model": args.model,

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from ciopt.errors import ConfigError
 from ciopt.forges.base import Forge, Publication
 from ciopt.forges.local import LocalForge
+from ciopt.forges.none import NoForge
 
 __all__ = ["FORGES", "Forge", "Publication", "open_forge"]
 
-FORGES: dict[str, Callable[[], Forge]] = {"local": LocalForge}
+FORGES: dict[str, Callable[[], Forge]] = {"local": LocalForge, "none": NoForge}
 
 
 def open_forge(name: str) -> Forge:

@@ -79,14 +79,18 @@ def run_benchmarks(
         "--benchmark-sort=fullname",
         *([f"--benchmark-timer={timer}"] if timer else []),
     ]
+    probe_out = json_out.with_suffix(".probe.json")
     done, _ = client.pytest(
         root,
         args,
-        probe_out=json_out.with_suffix(".probe.json"),
+        probe_out=probe_out,
         timeout=options.timeout,
         PYTHONHASHSEED=str(hashseed),
         **env,
     )
+    if client.ledger is not None:  # the process wrote them into the output folder
+        sizes = (p.stat().st_size for p in (json_out, probe_out) if p.is_file())
+        client.ledger.charge(output_bytes=sum(sizes))
     selection = " ".join(options.selectors)
     if done.returncode == 5 or (done.ok and not json_out.is_file()):
         raise _selects_nothing(selection)

@@ -9,7 +9,7 @@ import jinja2
 from ciopt.measure.calibration import Calibration
 from ciopt.verdict import BenchmarkVerdict, Verdict
 
-__all__ = ["render_calibration", "render_compare", "render_report"]
+__all__ = ["render_calibration", "render_compare", "render_report", "render_text"]
 
 
 def _env() -> jinja2.Environment:
@@ -25,6 +25,11 @@ def _env() -> jinja2.Environment:
         num=_num, dur=_dur, pct=_pct, pct_delta=_pct_delta, speedup=_speedup, amount=_amount
     )
     return env
+
+
+def render_text(template: str, **values: object) -> str:
+    """Any other template of ``ciopt.report``, with the same filters."""
+    return _env().get_template(template).render(**values)
 
 
 def render_report(verdict: Verdict) -> str:

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ciopt.client import INJECT_DIR
+from ciopt.context import read_line_profile
+from ciopt.inject.ciopt_profile import USAGE, parse
+
+PROFILE = str(INJECT_DIR / "ciopt_profile.py")
+PYTEST_ARGS = ["--benchmark-disable", "-q", "-p", "no:cacheprovider"]
+
+
+def profile(python: str, root: Path, *args: str) -> dict[str, Any]:
+    out = root.parent / "profile.json"
+    done = subprocess.run(
+        [python, PROFILE, str(out), str(root), *args],
+        check=False,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root / "src")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+def test_parse() -> None:
+    assert parse(["o", "r", "--", "-q"]) == ("o", "r", [], ["-q"])
+    assert parse(["o", "r", "--lines", "a.py,b/c.py", "--"]) == ("o", "r", ["a.py", "b/c.py"], [])
+    for bad in (["o", "r"], ["o", "r", "--lines", "a.py", "-q"], ["o", "r", "-q", "--"]):
+        with pytest.raises(SystemExit, match="usage"):
+            parse(bad)
+    assert "--lines" in USAGE
+
+
+def test_hottest_line_of_dedupe(example_repo: Path, client_python: str) -> None:
+    bench = ["benchmarks/test_bench_tokens.py", *PYTEST_ARGS]
+    plain = profile(client_python, example_repo, "--", *bench)
+    assert set(plain) == {"exitstatus", "functions"}
+
+    data = profile(client_python, example_repo, "--lines", "src/textkit/tokens.py", "--", *bench)
+    assert data["exitstatus"] == 0
+    assert any(f["function"] == "dedupe" for f in data["functions"])
+    assert {row["file"] for row in data["lines"]} == {"src/textkit/tokens.py"}
+    assert data["lines_total_s"] >= sum(row["time_s"] for row in data["lines"])
+
+    (example_repo.parent / "profile.json").write_text(json.dumps(data))
+    hot = read_line_profile(example_repo.parent / "profile.json", example_repo)
+    assert hot[0].text == "if item not in out:"
+    assert hot[0].hits == 2000
+    assert hot[0].share > 0.3
+    assert {h.text for h in hot} >= {"for item in items:", "out.append(item)"}
+
+
+MOD = """\
+import time
+
+
+def down(n):
+    if n == 0:
+        time.sleep(0.05)
+        return
+    down(n - 1)
+
+
+def gen():
+    for i in range(3):
+        yield i
+"""
+
+TEST = """\
+import time
+
+from mod import down, gen
+
+
+def test_it():
+    down(5)
+    for _ in gen():
+        time.sleep(0.02)
+"""
+
+
+def test_recursion_and_generators(tmp_path: Path, client_python: str) -> None:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src/mod.py").write_text(MOD)
+    (root / "test_it.py").write_text(TEST)
+    data = profile(
+        client_python, root, "--lines", "src/mod.py", "--", "-q", "-p", "no:cacheprovider"
+    )
+    rows = {row["line"]: row for row in data["lines"]}
+    asleep = rows[6]["time_s"]  # time.sleep(0.05) in the deepest call
+    assert rows[6]["hits"] == 1 and asleep >= 0.05
+    # down(n - 1): the callees' time is on their own lines, not charged again to each caller
+    assert rows[8]["hits"] == 5 and rows[8]["time_s"] < asleep / 2
+    # yield i: the time the generator is suspended (3 x 0.02 s) is nobody's
+    assert rows[13]["hits"] == 3 and rows[12]["time_s"] + rows[13]["time_s"] < 0.03
+    assert data["lines_total_s"] < asleep + 0.03
+
+
+def test_tracer_is_removed(tmp_path: Path, client_python: str) -> None:
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src/mod.py").write_text(MOD)
+    (root / "test_it.py").write_text("from mod import gen\n\ndef test_it():\n    list(gen())\n")
+    code = (
+        "import sys; from ciopt_profile import main; "
+        "main(sys.argv[1:]); print('trace after:', sys.gettrace())"
+    )
+    done = subprocess.run(
+        [
+            client_python,
+            "-c",
+            code,
+            str(tmp_path / "p.json"),
+            str(root),
+            "--lines",
+            "src/mod.py",
+            "--",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        check=False,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(INJECT_DIR), str(root / "src")])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "trace after: None" in done.stdout, done.stdout + done.stderr
+    assert json.loads((tmp_path / "p.json").read_text())["lines"]
