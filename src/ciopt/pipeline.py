@@ -293,7 +293,9 @@ class Run:
                     message=str(exc),
                     parent=last.id if last is not None and repairing else None,
                 )
-            sp.set(decoded=True, edits=len(proposal.edits), rationale=proposal.rationale)
+            sp.set(decoded=True, edits=len(proposal.edits))
+            if self.settings.content_capture == "full":  # the model's words stay out otherwise
+                sp.set(rationale=proposal.rationale)
         record = evaluate(
             number,
             proposal,
@@ -352,7 +354,9 @@ class Run:
                 sp.set(explained=False, error=str(exc))
                 self.notes.append(f"the winner was not explained by the model: {exc}")
                 return verdict
-            sp.set(explained=True, title=told.title)
+            sp.set(explained=True)
+            if self.settings.content_capture == "full":
+                sp.set(title=told.title)
         return verdict.model_copy(update={"title": told.title, "summary": told.summary})
 
     def publish(self, bench: Bench, stopped_by: str | None) -> Verdict:

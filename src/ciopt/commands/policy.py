@@ -1,13 +1,14 @@
-"""``ciopt policy``: list, show, promote and roll back the prompt policies a repository pins."""
+"""``ciopt policy``: list, show, write, promote and roll back the policies a repository pins."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ciopt.agent.policy import Policy, PolicyRegistry, short_id
+from ciopt.agent.policy import Policy, PolicyParams, PolicyRegistry, short_id
 from ciopt.errors import ConfigError
 
 __all__ = ["add_parser", "run"]
@@ -28,9 +29,13 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="promote even if compiled for another signature version",
     )
+    new = actions.add_parser(
+        "new", help="print a starting policy for a signature: edit it, save it, promote it"
+    )
+    new.add_argument("signature", help="e.g. propose_optimization")
     rollback = actions.add_parser("rollback", help="return a signature to its previous policy")
     rollback.add_argument("signature", help="e.g. propose_optimization")
-    for action in (listing, show, promote, rollback):
+    for action in (listing, show, promote, rollback, new):
         action.add_argument(
             "--repo", type=Path, default=Path("."), help="the repository (default: .)"
         )
@@ -43,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     registry = PolicyRegistry(repo / ".ciopt" / "policies", _schema_hashes())
     if args.action == "list":
         lines = _table(registry)
+    elif args.action == "new":
+        policy = starter(args.signature)
+        lines = [json.dumps(policy.dump(), indent=2, ensure_ascii=False)]
     elif args.action == "show":
         lines = _show(registry, registry.get(args.ref))
     elif args.action == "promote":
@@ -57,6 +65,30 @@ def run(args: argparse.Namespace) -> int:
         lines = [f"{args.signature} rolled back; it now uses {now}", *_stale(registry, back)]
     print("\n".join(lines))
     return 0
+
+
+def starter(signature: str) -> Policy:
+    """The signature's built-in prompting as a policy, pinned to this ciopt's versions."""
+    from ciopt.agent.signatures import SIGNATURES  # noqa: PLC0415
+
+    if signature not in SIGNATURES:
+        raise ConfigError(f"unknown signature {signature!r}; known: {', '.join(SIGNATURES)}")
+    sig = SIGNATURES[signature]
+    return Policy(
+        signature=signature,
+        signature_schema_hash=sig.schema_hash,
+        instructions={"custom": sig.instruction},
+        params=PolicyParams(instruction_variant="custom"),
+        versions={name: _version(name) for name in ("ciopt", "litellm", "pydantic", "jinja2")},
+        notes="written by `ciopt policy new`",
+    )
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _schema_hashes() -> dict[str, str]:

@@ -10,6 +10,7 @@ from typing import Any
 from ciopt.agent import Model, Predictor, schema_hashes
 from ciopt.agent.models import open_models
 from ciopt.agent.policy import PolicyRegistry
+from ciopt.client import find_python
 from ciopt.commands.common import Session
 from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
@@ -88,7 +89,11 @@ def optimize(
     # what `ciopt replay` needs to run this again
     tracer.event(
         "run.config",
-        settings=settings.model_dump(mode="json"),
+        # the interpreter as a path from anywhere: a replay may start in another folder
+        settings={
+            **settings.model_dump(mode="json"),
+            "python": find_python(git.path, settings.python),
+        },
         request_text=text,
         base=git.resolve(settings.base),
     )
