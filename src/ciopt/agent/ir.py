@@ -14,6 +14,7 @@ import jinja2
 from pydantic import BaseModel, ConfigDict
 
 from ciopt.agent.hashing import sha256_hex
+from ciopt.templating import environment
 
 __all__ = ["BLOB_MIN_CHARS", "Blobs", "Block", "Message", "PromptIR", "render", "templates"]
 
@@ -60,14 +61,7 @@ class Blobs(dict[str, str]):
 
 
 def templates() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("ciopt.agent", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - prompts are plain text, never HTML
-    )
+    return environment("ciopt.agent")
 
 
 def render(

@@ -7,20 +7,14 @@ from pathlib import Path
 import jinja2
 
 from ciopt.measure.calibration import Calibration
+from ciopt.templating import environment
 from ciopt.verdict import BenchmarkVerdict, Verdict
 
 __all__ = ["render_calibration", "render_compare", "render_report", "render_text"]
 
 
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("ciopt.report", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - markdown, not HTML; forges sanitise what they render
-    )
+    env = environment("ciopt.report")
     env.globals.update(
         num=_num, dur=_dur, pct=_pct, pct_delta=_pct_delta, speedup=_speedup, amount=_amount
     )

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from ciopt.templating import environment
 from ciopt.trace.read import Predict, SpanView, TraceFile, read_trace
 from ciopt.trace.summary import dur, num, short
 
@@ -52,13 +51,7 @@ def write_html(trace_path: Path, dest: Path) -> Path:
 
 
 def render_html(trace: TraceFile) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("ciopt.trace", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=True,
-    )
+    env = environment("ciopt.trace", html=True)
     env.globals.update(dur=dur, num=num, amount=amount, short=short, brief=brief, facts=call_facts)
     return env.get_template("trace.html.j2").render(
         t=trace, bars=timeline(trace), events=events(trace)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jinja2
-
+from ciopt.templating import environment
 from ciopt.trace.read import BudgetRow, TraceFile
 
 __all__ = ["CALL_COLUMNS", "Table", "dur", "money", "num", "percent", "short", "summarize"]
@@ -38,14 +37,7 @@ class Table:
 
 
 def summarize(trace: TraceFile) -> str:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("ciopt.trace", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - terminal text, not HTML
-    )
+    env = environment("ciopt.trace")
     env.globals.update(dur=dur)
     return env.get_template("summary.txt.j2").render(
         t=trace,
