@@ -7,6 +7,7 @@ Exit codes: 0 a result (whatever the verdict), 1 an error the user can fix, 3 a 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from ciopt.commands import replay as replay_cmd
 from ciopt.commands import run as run_cmd
 from ciopt.commands import trace as trace_cmd
 from ciopt.errors import CioptError
+from ciopt.trace import Redactor
 
 __all__ = ["main"]
 
@@ -38,16 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for command in commands.values():
         command.add_parser(sub)
     args = parser.parse_args(argv)
+    redact = Redactor.from_environ(os.environ).text
     try:
         return int(commands[args.command].run(args))
     except CioptError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception:
-        traceback.print_exc()
+        print(redact(traceback.format_exc()), end="", file=sys.stderr)
         print(
             f"error: ciopt {__version__} hit a bug (above); please report it with trace.jsonl",
             file=sys.stderr,

@@ -42,6 +42,13 @@ class OutputDir:
         self.work.mkdir()
         self.on_write: Callable[[int], None] | None = None
 
+    def owned(self) -> list[Path]:
+        """What ciopt wrote here: the artifacts, ``bench/`` and ``work/`` (the folder may hold
+        other things, e.g. with ``--out .``)."""
+        return [
+            p for p in (*(self.path / n for n in ARTIFACTS), self.bench, self.work) if p.exists()
+        ]
+
     @property
     def trace(self) -> Path:
         return self.path / "trace.jsonl"

@@ -115,6 +115,11 @@ def test_demo_finds_the_speedup_and_publishes_it(
     assert spans[0] == "ciopt run" and len(spans) == len(otlp)
     assert len([n for n in spans if n.startswith("chat ")]) == 5
 
+    # The page to read it all: every model call with its prompt, nothing fetched from the web.
+    page = (out / "trace.html").read_text()
+    assert "explain_winner" in page and "def dedupe" in page
+    assert "https://" not in page and "http://" not in page
+
     # Each prompt, rebuilt from the trace: candidate 2 repairs candidate 1, whose edit did not
     # apply; later proposals saw why the earlier ones failed; the winner is explained.
     asked = prompts(out / "trace.jsonl")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -213,9 +214,10 @@ def test_secrets_are_redacted_before_writing(trace_path: Path) -> None:
     tracer.close()
     raw = trace_path.read_text()
     assert SECRET not in raw
-    assert raw.count("[REDACTED:env]") >= 6
+    tags = re.findall(r"\[REDACTED:env:[0-9a-f]{12}\]", raw)
+    assert len(tags) >= 6 and len(set(tags)) == 1  # one secret, one tag
     end = read(trace_path)[-1]
-    assert end["error"] == "RuntimeError: failed with [REDACTED:env]"
+    assert re.fullmatch(r"RuntimeError: failed with \[REDACTED:env:[0-9a-f]{12}\]", end["error"])
 
 
 def test_token_patterns_are_redacted(trace_path: Path) -> None:

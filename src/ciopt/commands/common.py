@@ -130,6 +130,8 @@ class Session:
             self.tracer.close()
             export_otlp(self.out.trace, self.out.otlp)
             write_html(self.out.trace, self.out.html)
+            for owned in self.out.owned():  # what subprocesses wrote, too; nothing else
+                self.redactor.scrub_tree(owned)
 
 
 def _header(command: str, args: argparse.Namespace, settings: Settings | None) -> dict[str, Any]:

@@ -178,7 +178,7 @@ def _verify(
 def _finish(session: Session, verdict: Verdict, fail_on: list[str] | None) -> int:
     session.out.write_verdict(verdict)
     session.out.write_report(render_compare(verdict))
-    print(render_compare(verdict, "compare.txt.j2"), end="")
+    print(session.redactor.text(render_compare(verdict, "compare.txt.j2")), end="")
     print(f"results: {session.out.path}/ (verdict.json, report.md, trace.jsonl, bench/)")
     return EXIT_FAIL_ON if verdict.verdict in (fail_on or ()) else 0
 

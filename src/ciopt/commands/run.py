@@ -58,7 +58,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     with Session("run", args, environ, **_flags(args)) as session:
         verdict = optimize(session, lambda: _request_text(args), args.repo)
-        print(_summary(verdict, session.out.path))
+        print(session.redactor.text(_summary(verdict, session.out.path)))
         return 0
 
 
