@@ -275,13 +275,14 @@ class Run:
         """Repair the last candidate when it failed in a way a fix may address, else propose."""
         self.ledger.charge(candidates=1)
         last = self.candidates[-1] if self.candidates else None
-        repairing = last is not None and last.parent is None and last.reason in REPAIRABLE
-        step = "repair" if repairing else "propose"
-        with self.tracer.span(step, candidate=number) as sp:
+        # the candidate this one repairs: the last, unless it was a repair or cannot be fixed
+        repairs = last if last and last.parent is None and last.reason in REPAIRABLE else None
+        parent = repairs.id if repairs else None
+        with self.tracer.span("repair" if repairs else "propose", candidate=number) as sp:
             try:
-                if last is not None and repairing:
-                    sp.set(repairs=last.id)
-                    proposal = self.predict(REPAIR, self.repair_input(context, last)).output
+                if repairs is not None:
+                    sp.set(repairs=parent)
+                    proposal = self.predict(REPAIR, self.repair_input(context, repairs)).output
                 else:
                     proposal = self.predict(PROPOSE, context).output
             except DecodeFailed as exc:
@@ -291,7 +292,7 @@ class Run:
                     outcome="rejected",
                     reason="malformed_response",
                     message=str(exc),
-                    parent=last.id if last is not None and repairing else None,
+                    parent=parent,
                 )
             sp.set(decoded=True, edits=len(proposal.edits))
             if self.settings.content_capture == "full":  # the model's words stay out otherwise
@@ -308,7 +309,7 @@ class Run:
             tracer=self.tracer,
             out=self.out,
         )
-        return record.model_copy(update={"parent": last.id if last and repairing else None})
+        return record.model_copy(update={"parent": parent})
 
     def repair_input(self, context: ProposeInput, failed: CandidateRecord) -> RepairInput:
         return RepairInput(

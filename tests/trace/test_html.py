@@ -25,7 +25,7 @@ from ciopt.trace.summary import summarize
 
 
 def page(trace: Path) -> str:
-    return write_html(trace, trace.with_name("trace.html")).read_text(encoding="utf-8")
+    return write_html(read_trace(trace), trace.with_name("trace.html")).read_text(encoding="utf-8")
 
 
 def test_full_capture_shows_prompt_blobs_and_responses(tmp_path: Path) -> None:

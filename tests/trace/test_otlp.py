@@ -12,6 +12,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status, TracesData
 
 from ciopt.trace import Tracer
 from ciopt.trace.otlp import export_otlp
+from ciopt.trace.read import read_trace
 from conftest import parse_otlp
 
 
@@ -45,7 +46,7 @@ def attrs(span: Span) -> dict[str, Any]:
 def test_every_line_is_a_traces_data_message(tmp_path: Path) -> None:
     tracer = traced_run(tmp_path / "trace.jsonl")
     tracer.close()
-    out = export_otlp(tmp_path / "trace.jsonl", tmp_path / "trace.otlp.jsonl")
+    out = export_otlp(read_trace(tmp_path / "trace.jsonl"), tmp_path / "trace.otlp.jsonl")
     messages = parse_otlp(out)
     by_name = spans(messages)
     assert set(by_name) == {"ciopt run", "candidate", "chat openai/gpt-4o-mini", "publish"}
@@ -81,7 +82,7 @@ def test_every_line_is_a_traces_data_message(tmp_path: Path) -> None:
 
 def test_the_raw_json_follows_otlp_rules(tmp_path: Path) -> None:
     traced_run(tmp_path / "trace.jsonl").close()
-    out = export_otlp(tmp_path / "trace.jsonl", tmp_path / "trace.otlp.jsonl")
+    out = export_otlp(read_trace(tmp_path / "trace.jsonl"), tmp_path / "trace.otlp.jsonl")
     for line in out.read_text().splitlines():
         message = json.loads(line)
         (span,) = message["resourceSpans"][0]["scopeSpans"][0]["spans"]
@@ -100,7 +101,7 @@ def test_a_crashed_run_still_exports_what_it_wrote(tmp_path: Path) -> None:
     lines = (tmp_path / "trace.jsonl").read_text().splitlines()
     kept = [line for line in lines if '"span_end"' not in line]
     (tmp_path / "trace.jsonl").write_text("\n".join(kept) + '\n{"type": "span_e')
-    messages = parse_otlp(export_otlp(tmp_path / "trace.jsonl", tmp_path / "o.jsonl"))
+    messages = parse_otlp(export_otlp(read_trace(tmp_path / "trace.jsonl"), tmp_path / "o.jsonl"))
     measure = spans(messages)["measure"]
     assert measure.status.message == "the span did not end"
     assert [e.name for e in measure.events] == ["measure.round"]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
 from ciopt.agent.decode import DecodeError, decode
 from ciopt.agent.hashing import sha256_hex
@@ -60,11 +60,28 @@ class Receipt(BaseModel):
     decode_mode: str
     max_repairs: int
     outcome: Literal["ok", "invalid", "error", "budget_exhausted"] = "error"
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    latency_s: float = 0.0
     attempts: list[AttemptReceipt] = []
+
+    # the totals are the attempts' sums, in the dump too
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def input_tokens(self) -> int:
+        return sum(a.input_tokens for a in self.attempts)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def output_tokens(self) -> int:
+        return sum(a.output_tokens for a in self.attempts)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cost_usd(self) -> float:
+        return sum(a.cost_usd for a in self.attempts)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def latency_s(self) -> float:
+        return round(sum(a.latency_s for a in self.attempts), 4)
 
 
 class DecodeFailed(ModelError):
@@ -219,10 +236,6 @@ class Predictor:
         }
         for key, value in update.items():
             setattr(attempt, key, value)
-        receipt.input_tokens += done.input_tokens
-        receipt.output_tokens += done.output_tokens
-        receipt.cost_usd += done.cost_usd
-        receipt.latency_s += done.latency_s
         sp.set(provider=done.provider, response_model=done.model, **update)
         if self.capture == "full":
             sp.set(response=done.text)

@@ -19,6 +19,7 @@ from ciopt.output import OutputDir
 from ciopt.trace import Redactor, Tracer
 from ciopt.trace.html import write_html
 from ciopt.trace.otlp import export_otlp
+from ciopt.trace.read import read_trace
 from ciopt.verdict import Verdict
 
 __all__ = ["Session", "add_measure_flags", "measure_flags"]
@@ -128,8 +129,9 @@ class Session:
                 self.out.write_verdict(verdict)
         finally:
             self.tracer.close()
-            export_otlp(self.out.trace, self.out.otlp)
-            write_html(self.out.trace, self.out.html)
+            written = read_trace(self.out.trace)  # read once for both exporters
+            export_otlp(written, self.out.otlp)
+            write_html(written, self.out.html)
             for owned in self.out.owned():  # what subprocesses wrote, too; nothing else
                 self.redactor.scrub_tree(owned)
 

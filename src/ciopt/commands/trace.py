@@ -31,5 +31,5 @@ def run(args: argparse.Namespace) -> int:
         print(summarize(read_trace(trace)), end="")
         return 0
     out: Path = args.out or trace.with_name("trace.html")
-    print(write_html(trace, out))
+    print(write_html(read_trace(trace), out))
     return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.templating import environment
-from ciopt.trace.read import Predict, SpanView, TraceFile, read_trace
+from ciopt.trace.read import Predict, SpanView, TraceFile
 from ciopt.trace.summary import dur, num, short
 
 __all__ = ["Bar", "EventRow", "render_html", "write_html"]
@@ -41,8 +41,8 @@ class EventRow:
     traceback: str | None
 
 
-def write_html(trace_path: Path, dest: Path) -> Path:
-    page = render_html(read_trace(trace_path))
+def write_html(trace: TraceFile, dest: Path) -> Path:
+    page = render_html(trace)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
     tmp.write_text(page, encoding="utf-8")

@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ciopt.trace.read import TraceFile
+
 __all__ = ["export_otlp", "to_otlp"]
 
 KIND_INTERNAL, KIND_CLIENT = 1, 3
@@ -34,17 +36,11 @@ GEN_AI = {  # llm.call attribute -> GenAI semantic-convention attribute
 }
 
 
-def export_otlp(trace: Path, dest: Path) -> Path:
-    """Write ``dest`` from ``trace`` (``trace.jsonl``); lines that do not parse are skipped."""
-    records = []
-    for line in trace.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:  # a line cut short by a crash
-            continue
+def export_otlp(trace: TraceFile, dest: Path) -> Path:
+    """Write ``dest`` from ``trace`` (read with ``read_trace``, which skips cut-short lines)."""
     tmp = dest.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
-        for message in to_otlp(records):
+        for message in to_otlp(trace.records):
             fh.write(json.dumps(message, separators=(",", ":")) + "\n")
     tmp.replace(dest)
     return dest
