@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ciopt.config import Limits
 from ciopt.errors import RequestError
-from ciopt.request import LIMIT_KEYS, Request, parse_request, sanitize
+from ciopt.request import LIMIT_KEYS, Request, asked_keys, mentions, parse_request, sanitize
 
 TARGET = "src/pkg/mod.py::func"
 BENCH = "benchmarks/test_mod.py"
@@ -475,3 +475,39 @@ def test_allow_and_float_tolerance() -> None:
 def test_bad_allow_and_tolerance_refused(word: str) -> None:
     with pytest.raises(RequestError):
         parse_request(f"/optimize target=src/m.py::f bench=b {word}")
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("/optimize", True),
+        ("Could you /Optimize target=a.py::f please", True),
+        ("(/optimize)", True),
+        ("/optimizer", False),
+        ("/optimize-all", False),
+        ("see a/optimize", False),
+        ("> /optimize\nI agree", False),
+        ("```\n/optimize\n```", False),
+        ("<!-- /optimize -->", False),
+        ("/opt\u200bimize", True),  # invisible characters are stripped first
+    ],
+)
+def test_the_trigger_phrase_matches_whole_words_in_any_case(text: str, asked: bool) -> None:
+    assert mentions(text) is asked
+
+
+def test_a_configured_phrase_is_matched_literally() -> None:
+    assert mentions("hey @ciopt-bot speed this up", "@ciopt-bot")
+    assert not mentions("hey @ciopt-botnet", "@ciopt-bot")
+    request = parse_request("@ciopt-bot target=a.py::f bench=b", "@ciopt-bot")
+    assert request.targets == ("a.py::f",)
+
+
+def test_defaults_fill_only_what_the_text_leaves_out() -> None:
+    defaults = {"targets": ("src/m.py::changed",), "bench": ("benchmarks",)}
+    plain = parse_request("/optimize", defaults=defaults)
+    assert plain.targets == ("src/m.py::changed",) and plain.bench == ("benchmarks",)
+    named = parse_request("/optimize target=src/m.py::f", defaults=defaults)
+    assert named.targets == ("src/m.py::f",) and named.bench == ("benchmarks",)
+    assert asked_keys("/optimize target=src/m.py::f rounds=5") == {"target", "rounds"}
+    assert asked_keys("/optimize 'unbalanced") == set()

@@ -84,6 +84,17 @@ class Settings(BaseSettings):
     python: str | None = None
     out: Path = Path("ciopt-out")
     forge: str = "local"
+    # forges (GitHub, GitLab): what makes a request, and how ciopt talks to the API
+    label: str = Field("optimize", pattern=r"^[^,\s][^,]*$")  # + ":running", ":done", ":failed"
+    trigger_phrase: str = Field("/optimize", min_length=2)  # in comments, case-insensitive
+    allowed_bots: list[str] = Field(default_factory=list)  # bot logins whose requests count
+    claim_expiry_minutes: float = Field(120.0, gt=0)  # a running claim older than this is stale
+    forge_timeout: float = Field(30.0, gt=0)  # seconds per API call
+    forge_retries: int = Field(5, ge=0, le=20)  # 5xx and rate limits, with backoff
+    forge_write_interval: float = Field(1.0, ge=0)  # seconds between writes (GitHub's advice)
+    push_url: str | None = None  # where branches go (default: the forge's clone URL)
+    bench: list[str] = Field(default_factory=list)  # benchmarks when a request names none
+    max_changed_targets: int = Field(5, ge=1)  # `/optimize` on a PR: most changed functions
     executor: str = "local"
     base: str = "HEAD"
     tests: str = ""

@@ -43,11 +43,16 @@ from ciopt.report import render_report
 from ciopt.request import Request, selector_paths
 from ciopt.target import Target, resolve_target
 from ciopt.trace import Tracer
-from ciopt.verdict import CandidateRecord, Verdict
+from ciopt.verdict import CandidateRecord, Origin, Verdict
 from ciopt.verifying import Scope, Verifier, replay_options
 from ciopt.workspace import Worktrees
 
 __all__ = ["REPAIRABLE", "Run"]
+
+FORK_NOTE = (
+    "the pull request comes from a fork, which ciopt cannot push to: apply patch.diff from the "
+    "artifact (it is also in the progress comment)"
+)
 
 # a rejected candidate worth one repair: its idea may be sound and the failure fixable
 REPAIRABLE = frozenset(
@@ -69,7 +74,13 @@ class Run:
         ledger: Ledger,
         out: OutputDir,
         environ: Mapping[str, str],
+        origin: Origin | None = None,
+        into: str | None = None,
+        push: bool = True,
     ) -> None:
+        """``origin``: the forge thread that asked; ``into``: the branch the pull request goes
+        into (default: the repository's default); ``push=False``: the result is the patch only
+        (a pull request from a fork, which ciopt cannot push to)."""
         self.settings = settings
         self.request = request
         self.git = git
@@ -80,6 +91,9 @@ class Run:
         self.ledger = ledger
         self.out = out
         self.environ = environ
+        self.origin = origin
+        self.into = into
+        self.push = push
         self.base_sha: str | None = None
         self.candidates: list[CandidateRecord] = []
         self.notes: list[str] = []
@@ -366,22 +380,32 @@ class Run:
             winner = next((c for c in self.candidates if c.head == verdict.head), None)
             if winner is not None and winner.head:
                 self.out.write_patch(winner.diff)  # even when held back: a person may judge it
-            if winner is not None and winner.head and verdict.reason == "verified_faster":
-                branch = f"ciopt/{self.request.branch_slug()}"
-                title = _title(verdict)
+            publishable = bool(winner and winner.head and verdict.reason == "verified_faster")
+            if publishable and not self.push:
+                verdict = verdict.model_copy(update={"notes": [*verdict.notes, FORK_NOTE]})
+            branch = f"ciopt/{self.request.branch_slug()}" if publishable and self.push else None
+            verdict = verdict.model_copy(
+                update={"branch": branch, "budget": self.ledger.snapshot()}
+            )
+            report = render_report(verdict)  # the pull request's body, and report.md: the same
+            if winner is not None and winner.head and branch:
                 pub = self.forge.publish(
                     self.git,
                     branch=branch,
                     head=winner.head,
-                    title=title,
-                    body=render_report(verdict.model_copy(update={"branch": branch})),
+                    title=_title(verdict),
+                    body=report,
+                    base=self.into,
                 )
                 verdict = verdict.model_copy(
-                    update={"branch": pub.branch or None, "pr_url": pub.url or None}
+                    update={
+                        "branch": pub.branch or None,
+                        "pr_url": pub.url or None,
+                        "budget": self.ledger.snapshot(),
+                    }
                 )
                 sp.set(branch=pub.branch, url=pub.url, updated=pub.updated)
-            verdict = verdict.model_copy(update={"budget": self.ledger.snapshot()})
-            self.out.write_report(render_report(verdict))
+            self.out.write_report(report)
             self.out.write_verdict(verdict)
             sp.set(verdict=verdict.verdict, reason=verdict.reason)
         return verdict
@@ -397,6 +421,7 @@ class Run:
             "stopped_by": stopped_by,
             "notes": self.notes,
             "budget": self.ledger.snapshot(),
+            "origin": self.origin,
         }
         faster = [c for c in self.candidates if c.outcome == "faster" and c.ratio is not None]
         measured = [c for c in self.candidates if c.ratio is not None]
@@ -463,6 +488,7 @@ class Run:
             candidates=self.candidates,
             notes=self.notes,
             budget=self.ledger.snapshot(),
+            origin=self.origin,
         )
         self.out.write_report(render_report(verdict))
         return verdict

@@ -19,15 +19,24 @@ import math
 import re
 import shlex
 import unicodedata
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ciopt.errors import RequestError
 
-__all__ = ["Request", "parse_request", "sanitize", "selector_paths"]
+__all__ = [
+    "Request",
+    "asked_keys",
+    "mentions",
+    "parse_request",
+    "sanitize",
+    "selector_paths",
+    "trigger",
+]
 
-TRIGGER = re.compile(r"(?<![\w/])/optimize\b", re.IGNORECASE)
+TRIGGER_PHRASE = "/optimize"
 FENCE = re.compile(r"```[ \t]*(?:ciopt|optimize)[^\n]*\n(.*?)```", re.IGNORECASE | re.DOTALL)
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 TARGET = re.compile(r"^(?P<path>[\w./-]+\.py)::(?P<qualname>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
@@ -102,6 +111,30 @@ class Request(BaseModel):
         return re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:60] or "run"
 
 
+def trigger(phrase: str = TRIGGER_PHRASE) -> re.Pattern[str]:
+    """The trigger phrase as a pattern: whole words only, any case (``/optimize`` is not
+    ``/optimizer`` nor ``a/optimize``)."""
+    return re.compile(rf"(?<![\w/]){re.escape(phrase.strip())}(?![\w/-])", re.IGNORECASE)
+
+
+def mentions(text: str, phrase: str = TRIGGER_PHRASE) -> bool:
+    """Whether ``text`` asks with ``phrase``: on a line of its own making, not in a quoted reply
+    (``> /optimize``), not inside a code block or an HTML comment."""
+    return trigger(phrase).search(_spoken(sanitize(text))) is not None
+
+
+def _spoken(text: str) -> str:
+    """The lines of a markdown comment that its author wrote as prose, not quoted or fenced."""
+    kept, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if not fenced and not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept)
+
+
 def sanitize(text: str) -> str:
     """Strip what a reader cannot see: HTML comments, invisible and control characters."""
     text = HTML_COMMENT.sub("", unicodedata.normalize("NFKC", text))
@@ -110,9 +143,17 @@ def sanitize(text: str) -> str:
     )
 
 
-def parse_request(text: str) -> Request:
-    """Parse request text, raising ``RequestError`` with one line that says what to fix."""
-    words = _words(sanitize(text))
+def parse_request(
+    text: str,
+    phrase: str = TRIGGER_PHRASE,
+    defaults: Mapping[str, Sequence[str]] | None = None,
+) -> Request:
+    """Parse request text, raising ``RequestError`` with one line that says what to fix.
+
+    ``defaults`` fills ``targets`` or ``bench`` when the text names none (the functions a pull
+    request changed; the configured benchmarks).
+    """
+    words = _words(sanitize(text), phrase)
     fields: dict[str, Any] = {"limits": {}}
     for word in words:
         key, sep, value = word.partition("=")
@@ -121,6 +162,8 @@ def parse_request(text: str) -> Request:
             raise RequestError(f"cannot read {word!r} in the request; write key=value words")
         _assign(fields, key, value)
     for required in ("targets", "bench"):
+        if required not in fields and (defaults or {}).get(required):
+            fields[required] = tuple((defaults or {})[required])
         if required not in fields:
             key = required.removesuffix("s")
             raise RequestError(
@@ -189,7 +232,7 @@ def _number(key: str, value: str) -> float:
     return number
 
 
-def _words(text: str) -> list[str]:
+def _words(text: str, phrase: str) -> list[str]:
     fenced = FENCE.search(text)
     if fenced:
         lines = [re.sub(r"^\s*([\w-]+)\s*[:=]\s*", r"\1=", line) for line in fenced[1].splitlines()]
@@ -197,12 +240,21 @@ def _words(text: str) -> list[str]:
             line for line in lines if line.strip() and not line.lstrip().startswith("#")
         )
     else:
-        trigger = TRIGGER.search(text)
-        body = text[trigger.end() :].split("\n", 1)[0] if trigger else text
+        asked = trigger(phrase).search(text)
+        body = text[asked.end() :].split("\n", 1)[0] if asked else text
     try:
         return shlex.split(body, comments=False, posix=True)
     except ValueError as exc:
         raise RequestError(f"cannot read the request ({exc}); check its quotes") from exc
+
+
+def asked_keys(text: str, phrase: str = TRIGGER_PHRASE) -> set[str]:
+    """The keys a request's text names (``target``, ``bench``, ...), without validating them."""
+    try:
+        words = _words(sanitize(text), phrase)
+    except RequestError:
+        return set()
+    return {w.partition("=")[0].strip().lower().replace("-", "_") for w in words}
 
 
 def selector_paths(*selectors: str) -> list[str]:

@@ -16,12 +16,15 @@ __all__ = [
     "Look",
     "Measurement",
     "Mismatch",
+    "Origin",
     "TargetEvidence",
     "TestCounts",
     "Verdict",
 ]
 
-VerdictWord = Literal["faster", "slower", "no_change", "inconclusive", "rejected", "error"]
+VerdictWord = Literal[
+    "faster", "slower", "no_change", "inconclusive", "rejected", "error", "skipped"
+]
 
 
 class BenchmarkVerdict(BaseModel):
@@ -141,6 +144,18 @@ class CandidateRecord(BaseModel):
     diff: str = ""
 
 
+class Origin(BaseModel):
+    """Where a request came from on a forge, and where the job that answered it is."""
+
+    forge: str
+    thread: str | None = None  # issue-12, pr-7
+    url: str | None = None  # the issue or pull/merge request
+    requested_by: str | None = None
+    via: str | None = None  # label, comment, dispatch, poll
+    job_url: str | None = None
+    artifacts_url: str | None = None
+
+
 class Verdict(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -166,6 +181,7 @@ class Verdict(BaseModel):
     summary: str | None = None
     branch: str | None = None
     pr_url: str | None = None
+    origin: Origin | None = None
     stopped_by: str | None = None
     notes: list[str] = []
     candidates: list[CandidateRecord] = []

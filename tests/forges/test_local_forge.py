@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from ciopt.config import Settings
 from ciopt.errors import ConfigError
 from ciopt.forges import open_forge
 from ciopt.git import Git
@@ -19,7 +20,7 @@ def _commit(repo: Path, text: str) -> str:
 
 
 def test_publishing_twice_updates_one_branch_and_one_pull(example_repo: Path) -> None:
-    forge = open_forge("local")
+    forge = open_forge("local", Settings(), {})
     repo = Git(example_repo)
     first_sha = _commit(example_repo, "# one\n")
     first = forge.publish(repo, branch="ciopt/x", head=first_sha, title="T1", body="body one")
@@ -37,5 +38,5 @@ def test_publishing_twice_updates_one_branch_and_one_pull(example_repo: Path) ->
 
 
 def test_unknown_forge_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="use one of: local"):
-        open_forge("bitbucket")
+    with pytest.raises(ConfigError, match="use one of: github, gitlab, local, none"):
+        open_forge("bitbucket", Settings(), {})

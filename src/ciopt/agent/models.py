@@ -301,3 +301,15 @@ def open_models(settings: Settings) -> dict[str, Model]:
         )
         for role, spec in specs.items()
     }
+
+
+def missing_credentials(settings: Settings) -> list[str]:
+    """The environment variables litellm says the configured models need and do not have
+    (none for scripted models or a model behind ``api_base``)."""
+    needed: list[str] = []
+    for model in {settings.model, *settings.model_roles.values()}:
+        if not model or model.startswith("scripted:") or settings.api_base:
+            continue
+        found = _litellm().validate_environment(model=model)
+        needed += [k for k in found.get("missing_keys", []) if k not in needed]
+    return needed

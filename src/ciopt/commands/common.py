@@ -97,6 +97,10 @@ class Session:
             raise self._problem or ConfigError("no settings")
         return self._settings
 
+    def override(self, **values: Any) -> None:
+        """Settings decided after the session began (the commit a pull request is at)."""
+        self._settings = self.settings.model_copy(update=values)
+
     def _charge_output(self, size: int) -> None:
         self.ledger.charge(output_bytes=size)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,12 @@ from ciopt.commands.common import Session
 from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
 from ciopt.executors import open_executor
-from ciopt.forges import open_forge
+from ciopt.forges import Forge, open_forge
 from ciopt.git import Git
+from ciopt.job.respond import respond
 from ciopt.pipeline import Run
 from ciopt.request import parse_request
-from ciopt.verdict import Verdict
+from ciopt.verdict import Origin, Verdict
 
 __all__ = ["add_parser", "optimize", "run"]
 
@@ -29,9 +31,19 @@ MIB = 1024 * 1024
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("run", help="optimize the target a request names, and publish the result")
     p.add_argument("--repo", type=Path, default=Path("."), help="the git checkout (default: .)")
-    src = p.add_mutually_exclusive_group(required=True)
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--request", help="request text, e.g. 'target=src/m.py::f bench=benchmarks'")
     src.add_argument("--request-file", type=Path, help="a file holding the request text")
+    src.add_argument(
+        "--poll",
+        type=int,
+        nargs="?",
+        const=5,
+        metavar="N",
+        help="with --forge github/gitlab: answer up to N open requests found through the API "
+        "(default 5), for scheduled pipelines. Without --request or --poll, the CI event that "
+        "started the job is answered",
+    )
     p.add_argument("--model", help="litellm model string, or scripted:FILE.jsonl")
     p.add_argument("--api-base", help="the model's endpoint (vLLM, llama.cpp, a proxy)")
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
@@ -56,6 +68,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
+    if args.request is None and args.request_file is None:
+        env = dict(os.environ if environ is None else environ)
+        return respond(args, env, _flags(args), optimize=optimize, models=open_models)
     with Session("run", args, environ, **_flags(args)) as session:
         verdict = optimize(session, lambda: _request_text(args), args.repo)
         print(session.redactor.text(_summary(verdict, session.out.path)))
@@ -67,14 +82,33 @@ def optimize(
     request_text: Callable[[], str],
     repo: Path,
     models: Callable[[Settings], Mapping[str, Model]] = open_models,
+    *,
+    forge: Forge | None = None,
+    origin: Origin | None = None,
+    into: str | None = None,
+    push: bool = True,
+    defaults: Mapping[str, Sequence[str]] | None = None,
+    slug: str | None = None,
 ) -> Verdict:
-    """The run of one request in ``repo``, inside ``session``; ``models`` opens the models."""
+    """The run of one request in ``repo``, inside ``session``; ``models`` opens the models.
+
+    On a forge (``ciopt.job.respond``): ``forge`` is the one the request came from, ``origin``
+    the thread, ``into`` the branch a pull request goes into, ``push=False`` keeps the result
+    to the patch (a fork's pull request), ``defaults`` fills what the text leaves out (the
+    functions a pull request changed), ``slug`` names the branch (``ciopt/<slug>``).
+    """
     settings, environ = session.settings, session.environ
     tracer, ledger = session.tracer, session.ledger
     with tracer.span("request") as sp:
         text = request_text()
         sp.set(request_text=text)
-        request = parse_request(text)
+        request = parse_request(
+            text,
+            settings.trigger_phrase,
+            {"bench": settings.bench, **(defaults or {})},
+        )
+        if slug:
+            request = request.model_copy(update={"slug": slug})
         limits, capped = settings.limits.narrowed(**request.limit_overrides)
         ledger.limits = limits
         sp.set(request=request.model_dump(), limits=limits.model_dump(), capped=capped)
@@ -103,11 +137,14 @@ def optimize(
         git=git,
         predictor=predictor,
         executor=open_executor(settings.executor),
-        forge=open_forge(settings.forge),
+        forge=forge or open_forge(settings.forge, settings, environ),
         tracer=tracer,
         ledger=ledger,
         out=session.out,
         environ=environ,
+        origin=origin,
+        into=into,
+        push=push,
     )
     # from here on an error verdict keeps every candidate evaluated so far
     session.on_error = lambda exc: current.failed(exc, exc.reason)

@@ -59,6 +59,8 @@ class Tracer:
         self.bytes_written = 0
         # called with the size of each line written (the budget's output_bytes)
         self.on_write: Callable[[int], None] | None = None
+        # called with each record as written (redacted): e.g. the progress comment follows spans
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
         self._file: IO[str] = path.open("a", encoding="utf-8")
         self._write({"type": "header", "schema": SCHEMA, **(header or {})})
 
@@ -129,10 +131,13 @@ class Tracer:
         now = datetime.now(UTC).isoformat(timespec="microseconds")
         full = {"run_id": self.run_id, "seq": self._seq, "ts": now, **record}
         plain = json.loads(json.dumps(full, default=str))  # every value as JSON text first
-        line = json.dumps(self.redactor.value(plain))
+        written = self.redactor.value(plain)
+        line = json.dumps(written)
         self._file.write(line + "\n")
         self.bytes_written += len(line) + 1
         if self.on_write is not None:
             self.on_write(len(line) + 1)
         self._file.flush()
         os.fsync(self._file.fileno())
+        for listener in self.listeners:
+            listener(written)

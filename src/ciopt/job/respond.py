@@ -1,0 +1,310 @@
+"""``ciopt run`` on a forge: answer the requests of a CI event, or those a poll finds.
+
+For each request: screen it (phrase, own comments, bots), check that the person may write to the
+repository (before any of their code runs), claim it, keep one progress comment up to date, run,
+publish, and leave the labels saying how it ended. Each request gets its own output folder and
+trace; a poll's requests go in ``<out>/<issue-12>/`` folders.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ciopt.agent import Model
+from ciopt.agent.models import missing_credentials
+from ciopt.commands.common import Session
+from ciopt.config import Settings, load_settings
+from ciopt.errors import CioptError, ConfigError
+from ciopt.forges import Ask, Forge, Ignored, Rules, Thread, open_forge
+from ciopt.forges.fork import fork_context
+from ciopt.forges.screen import screen
+from ciopt.git import Git
+from ciopt.job.claim import Claim, Labels, decide
+from ciopt.job.progress import Progress
+from ciopt.job.targets import changed_targets
+from ciopt.report.render import render_text
+from ciopt.request import asked_keys
+from ciopt.verdict import Origin, Verdict
+
+__all__ = ["respond"]
+
+Optimize = Callable[..., Verdict]
+Opener = Callable[[str, Settings, Mapping[str, str]], Forge]
+
+
+def respond(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    flags: dict[str, Any],
+    *,
+    optimize: Optimize,
+    models: Callable[[Settings], Mapping[str, Model]],
+    opener: Opener = open_forge,
+) -> int:
+    """Exit code: 0 when every request was answered (refusals included), 1 when one failed."""
+    settings = load_settings(args.repo if args.repo.is_dir() else None, **flags)
+    fork = fork_context(environ)
+    try:
+        forge = opener(settings.forge, settings, environ)
+        missing = missing_credentials(settings) if fork else []
+    except ConfigError as exc:
+        if not fork:
+            raise
+        missing = [str(exc)]
+    if fork and missing:
+        return _explain_fork(fork, missing, environ)
+    rules = Rules(
+        label=settings.label,
+        phrase=settings.trigger_phrase,
+        allowed_bots=tuple(settings.allowed_bots),
+        me=forge.whoami(),
+    )
+    asks: list[Ask] = []
+    for found in forge.asks(environ, rules, args.poll):
+        kept = screen(found, rules) if isinstance(found, Ask) else found
+        if isinstance(kept, Ignored):
+            print(f"ciopt: not a request ({kept.reason}): {kept.message}")
+        else:
+            asks.append(kept)
+    if not asks:
+        print("ciopt: nothing to do")
+        return 0
+    codes = []
+    for ask in asks:
+        out = settings.out / ask.thread.key if len(asks) > 1 and ask.thread else settings.out
+        job = Job(ask, forge=forge, rules=rules, settings=settings, environ=environ)
+        codes.append(job.answer(args, {**flags, "out": out}, optimize, models))
+    return max(codes)
+
+
+class Job:
+    """One request, answered in one session."""
+
+    def __init__(
+        self,
+        ask: Ask,
+        *,
+        forge: Forge,
+        rules: Rules,
+        settings: Settings,
+        environ: Mapping[str, str],
+    ) -> None:
+        self.ask = ask
+        self.forge = forge
+        self.rules = rules
+        self.settings = settings
+        self.environ = environ
+        self.labels = Labels(ask=settings.label)
+        links = forge.links(environ)
+        thread = ask.thread
+        self.origin = Origin(
+            forge=forge.name,
+            thread=thread.key if thread else None,
+            url=thread.url if thread else None,
+            requested_by=ask.author.login,
+            via=ask.via,
+            job_url=links.job,
+            artifacts_url=links.artifacts,
+        )
+        self.links = links
+        self.progress: Progress | None = None
+
+    def answer(
+        self,
+        args: argparse.Namespace,
+        flags: dict[str, Any],
+        optimize: Optimize,
+        models: Callable[[Settings], Mapping[str, Model]],
+    ) -> int:
+        with Session("run", args, self.environ, **flags) as session:
+            ask, thread = self.ask, self.ask.thread
+            with session.tracer.span("intake", **self._intake()):
+                pass
+            with session.tracer.span("authorize", login=ask.author.login) as sp:
+                access = self.forge.access(ask.author)
+                sp.set(allowed=access.allowed, role=access.role)
+            if not access.allowed:
+                self._reply("refusal.md.j2", role=access.role, session=session)
+                return self._skipped(
+                    session,
+                    "unauthorized",
+                    f"@{ask.author.login} may not start runs here (permission: {access.role})",
+                )
+            if thread is not None and not self._claim(session, thread, access.role):
+                return 0
+            try:
+                verdict = self._run(session, args, optimize, models)
+            except CioptError as exc:
+                self._finish("failed", error=session.redactor.text(str(exc)))
+                raise
+            self._finish("failed" if verdict.verdict == "error" else "done", verdict)
+            print(
+                session.redactor.text(
+                    f"ciopt: {verdict.verdict} ({verdict.reason}) - "
+                    f"{verdict.message}" + (f" {verdict.pr_url}" if verdict.pr_url else "")
+                )
+            )
+            return 1 if verdict.verdict == "error" else 0
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _intake(self) -> dict[str, Any]:
+        ask = self.ask
+        return {
+            "forge": self.forge.name,
+            "via": ask.via,
+            "author": ask.author.login,
+            "thread": ask.thread.key if ask.thread else None,
+            "comment": ask.comment.url if ask.comment else None,
+            "request_text": ask.text,
+        }
+
+    def _claim(self, session: Session, thread: Thread, role: str) -> bool:
+        """Claim the thread; False when another job holds it (the person is told)."""
+        key = f"comment-{self.ask.comment.id}" if self.ask.comment else thread.key
+        run = (
+            self.environ.get("GITHUB_RUN_ID")
+            or self.environ.get("CI_PIPELINE_ID")
+            or (session.tracer.run_id)
+        )
+        expiry = timedelta(minutes=self.settings.claim_expiry_minutes)
+        with session.tracer.span("claim", key=key, run=run) as sp:
+            found = decide(
+                self.forge.comments(thread), me=self.rules.me, key=key, run=run, expiry=expiry
+            )
+            if not found.go:
+                sp.set(claimed=False, holder=found.holder.url if found.holder else None)
+                if self.ask.comment is not None:
+                    self._reply("busy.md.j2", holder=found.holder, session=session)
+                self._skipped(session, "already_running", "another job is working on this request")
+                return False
+            claim = Claim(key=key, state="running", run=run, at=datetime.now(UTC))
+            progress = Progress(
+                self.forge,
+                thread,
+                claim=claim,
+                author=self.ask.author,
+                links=self.links,
+                comment=found.mine,
+                redact=session.redactor.text,
+            )
+            progress.steps["request"] = progress.steps["request"].model_copy(
+                update={"state": "running"}
+            )
+            progress.step("permission", "done", f"@{self.ask.author.login} has {role}", post=False)
+            progress.post(required=True)
+            self.forge.relabel(
+                thread,
+                add=[self.labels.running],
+                remove=[self.labels.ask, self.labels.done, self.labels.failed],
+            )
+            assert progress.comment is not None
+            again = decide(
+                self.forge.comments(thread),
+                me=self.rules.me,
+                key=key,
+                run=run,
+                expiry=expiry,
+                mine_id=progress.comment.id,
+            )
+            if not again.go:  # another job claimed it at the same moment, and first
+                sp.set(claimed=False, holder=again.holder.url if again.holder else None)
+                progress.finish("yielded", error="another job claimed this request first")
+                self._skipped(session, "already_running", "another job claimed this first")
+                return False
+            sp.set(
+                claimed=True,
+                expired=[c.model_dump(mode="json") for c in found.expired],
+                comment=progress.comment.url,
+            )
+            self.progress = progress
+            session.tracer.listeners.append(progress.on_record)
+            return True
+
+    def _run(
+        self,
+        session: Session,
+        args: argparse.Namespace,
+        optimize: Optimize,
+        models: Callable[[Settings], Mapping[str, Model]],
+    ) -> Verdict:
+        thread, text = self.ask.thread, self.ask.text
+        defaults: dict[str, tuple[str, ...]] = {}
+        into, push = None, True
+        if thread is not None and thread.kind == "pull":
+            git = Git.open(args.repo)
+            with session.tracer.span("fetch", thread=thread.key) as sp:
+                head, base = self.forge.fetch(git, thread)
+                sp.set(head=head, base=base)
+            session.override(base=head)
+            into, push = thread.head_ref, not thread.fork
+            if "target" not in asked_keys(text, self.rules.phrase):
+                limit = self.settings.max_changed_targets
+                defaults["targets"] = tuple(changed_targets(git, base, head, limit=limit))
+        verdict: Verdict = optimize(
+            session,
+            lambda: text,
+            args.repo,
+            models,
+            forge=self.forge,
+            origin=self.origin,
+            into=into,
+            push=push,
+            defaults=defaults,
+            slug=thread.key if thread else None,
+        )
+        if not push and self.progress is not None and verdict.reason == "verified_faster":
+            patch = session.out.path / "patch.diff"
+            self.progress.patch = patch.read_text(encoding="utf-8") if patch.is_file() else ""
+        return verdict
+
+    def _finish(self, state: str, verdict: Verdict | None = None, error: str = "") -> None:
+        progress, thread = self.progress, self.ask.thread
+        if progress is None or thread is None:
+            return
+        progress.finish("failed" if state == "failed" else "done", verdict, error)
+        try:
+            ended = self.labels.failed if state == "failed" else self.labels.done
+            self.forge.relabel(thread, add=[ended], remove=[self.labels.running])
+        except CioptError as exc:
+            progress.problems.append(f"labels not updated: {exc}")
+        for problem in progress.problems:
+            print(f"ciopt: warning: {problem}")
+
+    def _reply(self, template: str, *, session: Session, **values: Any) -> None:
+        thread = self.ask.thread
+        if thread is None:
+            return
+        body = render_text(template, author=self.ask.author, rules=self.rules, **values)
+        try:
+            self.forge.comment(thread, session.redactor.text(body))
+        except CioptError as exc:
+            print(f"ciopt: warning: could not reply on {thread.key}: {exc}")
+
+    def _skipped(self, session: Session, reason: str, message: str) -> int:
+        verdict = Verdict(
+            verdict="skipped",
+            reason=reason,
+            message=message,
+            run_id=session.tracer.run_id,
+            origin=self.origin,
+            budget=session.ledger.snapshot(),
+        )
+        session.out.write_verdict(verdict)
+        print(f"ciopt: skipped ({reason}): {message}")
+        return 0
+
+
+def _explain_fork(fork: str, missing: list[str], environ: Mapping[str, str]) -> int:
+    """A fork's pipeline has no secrets: say so where the person will look, and stop cleanly."""
+    text = render_text("fork.md.j2", fork=fork, missing=missing)
+    print(f"ciopt: {text.splitlines()[0]}")
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with Path(summary).open("a", encoding="utf-8") as handle:
+            handle.write(text)
+    return 0
