@@ -257,3 +257,145 @@ def test_an_mr_note_without_a_target_optimizes_what_the_mr_changed_and_targets_i
         progress = _progress(fake.notes[("mr", iid)])
         assert len(progress) == 1 and ours[0]["web_url"] in progress[0]["body"]
         assert set(fake.merge_requests[iid]["labels"]) == {"optimize:done"}
+
+
+def _sentinel_python(tmp_path: Path) -> tuple[Path, Path]:
+    """An interpreter that leaves a mark if anything runs the client's code."""
+    ran = tmp_path / "ran"
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    python.chmod(0o755)
+    return python, ran
+
+
+@pytest.mark.usefixtures("ci_env")
+def test_a_scheduled_poll_answers_each_labeled_issue_in_its_own_folder(
+    example_repo: Path,
+    remote: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    python, ran = _sentinel_python(tmp_path)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeGitHub(rsps, clone_url=str(remote))
+        fake.user("mallory", permission="triage")  # may label, may not run code
+        fake.user("alice", permission="admin")
+        refused = fake.issue("Faster please", ISSUE_BODY, author="mallory", labels=["optimize"])
+        broken = fake.issue(
+            "Faster", f"/optimize {REQUEST} colour=blue", author="alice", labels=["optimize"]
+        )
+        fake.issue("Unrelated", "", author="alice")
+        env = fake.actions_env("schedule", {"schedule": "0 * * * *"}, tmp_path)
+        out = tmp_path / "out"
+        args = ("--repo", str(example_repo), "--python", str(python), "--out", str(out),
+                "--model", "openai/never-called", "--poll", "5")  # fmt: skip
+        assert _run(monkeypatch, env, "github", *args) == 1  # one request failed
+
+        assert not ran.exists()
+        first = _verdict(out / f"issue-{refused}")
+        assert (first["verdict"], first["reason"]) == ("skipped", "unauthorized")
+        assert "@mallory" in fake.comments[refused][-1]["body"]
+        second = _verdict(out / f"issue-{broken}")
+        assert (second["verdict"], second["reason"]) == ("error", "bad_request")
+        progress = _progress(fake.comments[broken])
+        assert len(progress) == 1 and "unknown request key 'colour'" in progress[0]["body"]
+        assert '"state":"failed"' in progress[0]["body"]
+        labels = {label["name"] for label in fake.issues[broken]["labels"]}
+        assert labels == {"optimize:failed"}
+        assert f"issue-{broken}: unknown request key 'colour'" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("ci_env")
+def test_a_request_another_job_holds_gets_a_busy_reply_and_runs_nothing(
+    example_repo: Path, remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python, ran = _sentinel_python(tmp_path)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeGitHub(rsps, clone_url=str(remote))
+        fake.user("alice", permission="write")
+        fake.user("github-actions[bot]", bot=True)
+        number = fake.issue("Speed up dedupe", ISSUE_BODY, author="alice", labels=["optimize"])
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        claim = f'{{"key":"issue-{number}","state":"running","run":"77","at":"{now}"}}'
+        fake.add_comment(number, f"<!-- ciopt:progress {claim} -->", author="github-actions[bot]")
+        comment = fake.add_comment(number, f"/optimize {REQUEST}", author="alice")
+        env = fake.actions_env("issue_comment", fake.issue_comment(comment, number), tmp_path)
+        out = tmp_path / "out"
+        args = ("--repo", str(example_repo), "--python", str(python), "--out", str(out),
+                "--model", "openai/never-called")  # fmt: skip
+        assert _run(monkeypatch, env, "github", *args) == 0
+        assert not ran.exists()
+        reply = fake.comments[number][-1]["body"]
+        assert "@alice" in reply and "already working on this" in reply
+        assert (_verdict(out)["reason"]) == "already_running"
+
+
+@pytest.mark.usefixtures("ci_env")
+def test_a_pipeline_for_a_forks_pull_request_without_secrets_explains_and_exits_0(
+    example_repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({
+        "action": "opened",
+        "pull_request": {"number": 9, "head": {"repo": {"full_name": "mallory/textkit"}}},
+        "repository": {"full_name": "octo/textkit"},
+    }))  # fmt: skip
+    summary = tmp_path / "summary.md"
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "octo/textkit",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }  # no GITHUB_TOKEN, no model key: what a fork's pipeline gets
+    assert _run(monkeypatch, env, "github", "--repo", str(example_repo)) == 0
+    said = capsys.readouterr().out
+    assert "did not run" in said and "mallory/textkit" in said
+    text = summary.read_text()
+    assert "pipelines for forks get no secrets" in text and "GITHUB_TOKEN" in text
+
+
+@pytest.mark.usefixtures("ci_env")
+def test_optimize_on_a_forks_pull_request_leaves_the_patch_in_the_comment(
+    example_repo: Path,
+    remote: Path,
+    winner: Path,
+    client_python: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tokens = example_repo / "src" / "textkit" / "tokens.py"
+    tokens.write_text(tokens.read_text().replace("hashable tokens", "hashable tokens (str)", 1))
+    git(example_repo, "commit", "-qam", "document dedupe")
+    head = git(example_repo, "rev-parse", "HEAD")
+    git(example_repo, "push", "-q", str(remote), "HEAD:refs/forks/mallory")  # its objects only
+    git(example_repo, "reset", "-q", "--hard", "HEAD~1")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeGitHub(rsps, clone_url=str(remote))
+        fake.user("mallory", permission="read")
+        fake.user("alice", permission="maintain")
+        number = fake.pull(
+            "Document dedupe", "", author="mallory", head_ref="patch-1", head_sha=head, fork=True
+        )
+        comment = fake.add_comment(number, f"/optimize bench={BENCH} candidates=1", author="alice")
+        env = fake.actions_env("issue_comment", fake.issue_comment(comment, number), tmp_path)
+        out = tmp_path / "out"
+        args = ("--repo", str(example_repo), "--python", client_python, "--out", str(out),
+                "--model", f"scripted:{winner}")  # fmt: skip
+        assert _run(monkeypatch, env, "github", *args) == 0
+
+        verdict = _verdict(out)
+        assert (verdict["verdict"], verdict["reason"]) == ("faster", "verified_faster")
+        assert verdict["base"] == head and verdict["targets"] == ["src/textkit/tokens.py::dedupe"]
+        assert verdict["pr_url"] is None and len(fake.pulls) == 1  # only the fork's own
+        assert "cannot push to" in " ".join(verdict["notes"])
+        assert git(remote, "branch", "--list", "ciopt/*") == ""
+        progress = _progress(fake.comments[number])
+        assert len(progress) == 1
+        body = progress[0]["body"]
+        assert "comes from a fork" in body
+        assert (out / "patch.diff").read_text().strip() in body

@@ -9,6 +9,7 @@ trace; a poll's requests go in ``<out>/<issue-12>/`` folders.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from ciopt.job.progress import Progress
 from ciopt.job.targets import changed_targets
 from ciopt.report.render import render_text
 from ciopt.request import asked_keys
+from ciopt.trace import Redactor
 from ciopt.verdict import Origin, Verdict
 
 __all__ = ["respond"]
@@ -77,7 +79,18 @@ def respond(
     for ask in asks:
         out = settings.out / ask.thread.key if len(asks) > 1 and ask.thread else settings.out
         job = Job(ask, forge=forge, rules=rules, settings=settings, environ=environ)
-        codes.append(job.answer(args, {**flags, "out": out}, optimize, models))
+        try:
+            codes.append(job.answer(args, {**flags, "out": out}, optimize, models))
+        except CioptError as exc:
+            if len(asks) == 1:
+                raise  # the CLI says it
+            # one request's failure does not stop a poll's others (its thread says why)
+            redact = Redactor.from_environ(environ).text
+            print(
+                f"error: {ask.thread.key if ask.thread else ''}: {redact(str(exc))}",
+                file=sys.stderr,
+            )
+            codes.append(1)
     return max(codes)
 
 
