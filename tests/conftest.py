@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import responses
 from google.protobuf import json_format
 from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 
@@ -58,6 +59,21 @@ def example_repo(tmp_path: Path) -> Path:
     dest = tmp_path / "textkit"
     make_repo(dest)
     return dest
+
+
+@pytest.fixture
+def remote(example_repo: Path, tmp_path: Path) -> Path:
+    """A bare clone of ``example_repo``, standing in for the forge's copy of the project."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "clone", "--quiet", "--bare", str(example_repo), str(bare))
+    return bare
+
+
+@pytest.fixture
+def rsps() -> Iterator[responses.RequestsMock]:
+    """HTTP fakes (``responses``) for the forges' clients; unused routes are no error."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
 
 
 @pytest.fixture

@@ -43,14 +43,6 @@ def winner(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def remote(example_repo: Path, tmp_path: Path) -> Path:
-    """A bare repository standing in for the forge's copy of the project."""
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(example_repo), str(bare))
-    return bare
-
-
-@pytest.fixture
 def ci_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No CI variables from the machine running the tests; the fakes provide them."""
     for name in list(os.environ):
@@ -66,6 +58,14 @@ def _run(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], forge: str, *args
             scoped.setenv(name, value)
         scoped.setenv("CIOPT_FORGE_WRITE_INTERVAL", "0")
         return main(["run", "--forge", forge, *args])
+
+
+def _document_dedupe(repo: Path) -> str:
+    """A pull request's commit that edits dedupe's docstring: dedupe is what it changed."""
+    tokens = repo / "src" / "textkit" / "tokens.py"
+    tokens.write_text(tokens.read_text().replace("hashable tokens", "hashable tokens (str)", 1))
+    git(repo, "commit", "-qam", "document dedupe")
+    return git(repo, "rev-parse", "HEAD")
 
 
 def _verdict(out: Path) -> dict[str, Any]:
@@ -218,12 +218,8 @@ def test_an_mr_note_without_a_target_optimizes_what_the_mr_changed_and_targets_i
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # the merge request's branch edits dedupe's docstring: dedupe is what it changed
-    tokens = example_repo / "src" / "textkit" / "tokens.py"
-    tokens.write_text(tokens.read_text().replace("hashable tokens", "hashable tokens (str)", 1))
     git(example_repo, "checkout", "-qb", "speedups")
-    git(example_repo, "commit", "-qam", "document dedupe")
-    head = git(example_repo, "rev-parse", "HEAD")
+    head = _document_dedupe(example_repo)
     git(example_repo, "push", "-q", str(remote), "speedups")
     git(example_repo, "checkout", "-q", "main")
     git(example_repo, "branch", "-qD", "speedups")  # the job's checkout has only main
@@ -368,10 +364,7 @@ def test_optimize_on_a_forks_pull_request_leaves_the_patch_in_the_comment(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tokens = example_repo / "src" / "textkit" / "tokens.py"
-    tokens.write_text(tokens.read_text().replace("hashable tokens", "hashable tokens (str)", 1))
-    git(example_repo, "commit", "-qam", "document dedupe")
-    head = git(example_repo, "rev-parse", "HEAD")
+    head = _document_dedupe(example_repo)
     git(example_repo, "push", "-q", str(remote), "HEAD:refs/forks/mallory")  # its objects only
     git(example_repo, "reset", "-q", "--hard", "HEAD~1")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

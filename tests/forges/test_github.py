@@ -7,13 +7,11 @@ import base64
 import io
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import responses
-from forges.fake_github import FakeGitHub
 from github import RateLimitExceededExceedsMaxWait
 from urllib3 import HTTPResponse
 
@@ -25,28 +23,15 @@ from ciopt.forges.base import Ask, Ignored, Person, Rules, Thread
 from ciopt.forges.github import BODY_LIMIT, CUT_NOTE, GitHubForge, fit, retry
 from ciopt.git import Git
 from conftest import git
+from forges.fake_github import FakeGitHub
 
 RULES = Rules(label="optimize", phrase="/optimize", me="github-actions[bot]")
 PAYLOADS = Path(__file__).parent / "payloads" / "github"
 
 
 @pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
-def bare(example_repo: Path, tmp_path: Path) -> Path:
-    """GitHub's copy of the project: a bare repository with the example's main branch."""
-    path = tmp_path / "remote.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(example_repo), str(path))
-    return path
-
-
-@pytest.fixture
-def fake(rsps: responses.RequestsMock, bare: Path) -> FakeGitHub:
-    return FakeGitHub(rsps, clone_url=str(bare))
+def fake(rsps: responses.RequestsMock, remote: Path) -> FakeGitHub:
+    return FakeGitHub(rsps, clone_url=str(remote))
 
 
 def environ(fake: FakeGitHub, **extra: str) -> dict[str, str]:
@@ -184,9 +169,9 @@ def test_access_of_a_bot_login_is_asked_for_by_its_escaped_name(fake: FakeGitHub
     ("me", "login"), [("github-actions[bot]", "github-actions[bot]"), ("ciopt-bot", "ciopt-bot")]
 )
 def test_whoami_falls_back_for_installation_tokens_and_is_cached(
-    rsps: responses.RequestsMock, bare: Path, me: str, login: str
+    rsps: responses.RequestsMock, remote: Path, me: str, login: str
 ) -> None:
-    fake = FakeGitHub(rsps, clone_url=str(bare), me=me)
+    fake = FakeGitHub(rsps, clone_url=str(remote), me=me)
     forge = make_forge(fake)
     assert forge.whoami() == login and forge.whoami() == login
     assert len(requests_to(fake, "GET", "/user")) == 1
@@ -195,8 +180,8 @@ def test_whoami_falls_back_for_installation_tokens_and_is_cached(
 # -- threads and asks ------------------------------------------------------------------------
 
 
-def test_thread_is_the_pull_request_when_the_number_is_one(fake: FakeGitHub, bare: Path) -> None:
-    main = git(bare, "rev-parse", "main")
+def test_thread_is_the_pull_request_when_the_number_is_one(fake: FakeGitHub, remote: Path) -> None:
+    main = git(remote, "rev-parse", "main")
     number = fake.pull("Faster", "pr body", author="bob", head_ref="fast", head_sha=main)
     forge = make_forge(fake)
     for kind in ("issue", "pull"):
@@ -227,9 +212,9 @@ def test_a_labeled_issue_event_asks_without_calling_the_api(
 
 
 def test_a_comment_on_a_pull_request_asks_with_its_branches(
-    fake: FakeGitHub, bare: Path, tmp_path: Path
+    fake: FakeGitHub, remote: Path, tmp_path: Path
 ) -> None:
-    main = git(bare, "rev-parse", "main")
+    main = git(remote, "rev-parse", "main")
     number = fake.pull("Faster", "", author="bob", head_ref="fast", head_sha=main, fork=True)
     said = fake.add_comment(number, "/optimize", author="alice")
     env = fake.actions_env("issue_comment", fake.issue_comment(said, number), tmp_path)
@@ -352,7 +337,7 @@ def test_a_schedule_polls_five(fake: FakeGitHub, tmp_path: Path) -> None:
 
 
 def test_publish_opens_one_draft_and_a_second_publish_updates_it(
-    fake: FakeGitHub, example_repo: Path, bare: Path, monkeypatch: pytest.MonkeyPatch
+    fake: FakeGitHub, example_repo: Path, remote: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     argvs: list[tuple[str, ...]] = []
     headers: list[str] = []
@@ -373,13 +358,13 @@ def test_publish_opens_one_draft_and_a_second_publish_updates_it(
     assert pull["draft"] is True and (pull["title"], pull["body"]) == ("T1", "B1")
     assert (pull["head"]["ref"], pull["base"]["ref"]) == ("ciopt/issue-1", "main")
     assert first.url == pull["html_url"] == f"https://github.com/octo/textkit/pull/{first.number}"
-    assert git(bare, "rev-parse", "refs/heads/ciopt/issue-1") == first_sha
+    assert git(remote, "rev-parse", "refs/heads/ciopt/issue-1") == first_sha
 
     second_sha = commit(example_repo, "# two\n")
     second = forge.publish(repo, branch="ciopt/issue-1", head=second_sha, title="T2", body="B2")
     assert second.updated and (second.number, second.url) == (first.number, first.url)
     assert len(fake.pulls) == 1 and (pull["title"], pull["body"]) == ("T2", "B2")
-    assert git(bare, "rev-parse", "refs/heads/ciopt/issue-1") == second_sha
+    assert git(remote, "rev-parse", "refs/heads/ciopt/issue-1") == second_sha
     assert forge.thread(first.number, "pull").head_sha == second_sha
     assert len(requests_to(fake, "POST", "/repos/octo/textkit/pulls")) == 1
 
@@ -389,7 +374,7 @@ def test_publish_opens_one_draft_and_a_second_publish_updates_it(
     assert argvs and not any(
         fake.token in " ".join(argv) or basic in " ".join(argv) for argv in argvs
     )
-    for config in (bare / "config", example_repo / ".git" / "config"):
+    for config in (remote / "config", example_repo / ".git" / "config"):
         assert fake.token not in config.read_text() and basic not in config.read_text()
 
 
@@ -422,10 +407,10 @@ def test_publish_edits_the_pull_request_another_job_opened_meanwhile(
 
 @pytest.mark.parametrize("fork", [False, True])
 def test_fetch_brings_a_pull_requests_head_and_base(
-    fake: FakeGitHub, example_repo: Path, bare: Path, tmp_path: Path, fork: bool
+    fake: FakeGitHub, example_repo: Path, remote: Path, tmp_path: Path, fork: bool
 ) -> None:
     contributor = tmp_path / "contributor"
-    git(tmp_path, "clone", "--quiet", str(bare), str(contributor))
+    git(tmp_path, "clone", "--quiet", str(remote), str(contributor))
     (contributor / "NOTES.md").write_text("faster\n")
     git(contributor, "add", "NOTES.md")
     git(contributor, "commit", "-qm", "notes")
@@ -433,15 +418,15 @@ def test_fetch_brings_a_pull_requests_head_and_base(
     number_guess = len(fake.issues) + 1
     # GitHub keeps every pull request's head at refs/pull/N/head, forks' included
     target = f"refs/pull/{number_guess}/head" if fork else "refs/heads/feature"
-    git(contributor, "push", "--quiet", str(bare), f"HEAD:{target}")
+    git(contributor, "push", "--quiet", str(remote), f"HEAD:{target}")
     number = fake.pull("Faster", "", author="bob", head_ref="feature", head_sha=head, fork=fork)
     assert number == number_guess
-    assert git(bare, "rev-parse", f"refs/pull/{number}/head") == head
+    assert git(remote, "rev-parse", f"refs/pull/{number}/head") == head
 
     forge = make_forge(fake)
     thread = forge.thread(number, "pull")
     assert thread.fork is fork
-    assert forge.fetch(Git(example_repo), thread) == (head, git(bare, "rev-parse", "main"))
+    assert forge.fetch(Git(example_repo), thread) == (head, git(remote, "rev-parse", "main"))
     assert git(example_repo, "cat-file", "-t", head) == "commit"
     with pytest.raises(ConfigError, match="is an issue, not a pull request"):
         forge.fetch(Git(example_repo), Thread(number=1))
@@ -597,9 +582,9 @@ def test_the_ciopt_token_comes_first(fake: FakeGitHub) -> None:
 
 
 def test_github_enterprise_server_is_called_at_its_api_url(
-    rsps: responses.RequestsMock, bare: Path
+    rsps: responses.RequestsMock, remote: Path
 ) -> None:
-    fake = FakeGitHub(rsps, clone_url=str(bare), api_url="https://ghe.example.com/api/v3")
+    fake = FakeGitHub(rsps, clone_url=str(remote), api_url="https://ghe.example.com/api/v3")
     number = fake.issue("Speed up dedupe", "", author="alice")
     forge = make_forge(fake)
     thread = forge.thread(number)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -26,22 +25,8 @@ RULES = Rules(label="optimize", phrase="/optimize", me="project_42_bot_1a2b")
 
 
 @pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def fake(rsps: responses.RequestsMock) -> FakeGitLab:
     return FakeGitLab(rsps, clone_url=CLONE_URL)
-
-
-@pytest.fixture
-def remote(example_repo: Path, tmp_path: Path) -> Path:
-    """A bare repository standing in for the project's repository on GitLab."""
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "clone", "--quiet", "--bare", str(example_repo), str(bare))
-    return bare
 
 
 @pytest.fixture
