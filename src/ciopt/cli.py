@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from ciopt import __version__
 from ciopt.commands import calibrate as calibrate_cmd
 from ciopt.commands import compare as compare_cmd
+from ciopt.commands import outputs as outputs_cmd
 from ciopt.commands import policy as policy_cmd
 from ciopt.commands import replay as replay_cmd
 from ciopt.commands import run as run_cmd
@@ -36,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "policy": policy_cmd,
         "replay": replay_cmd,
         "trace": trace_cmd,
+        "outputs": outputs_cmd,
     }
     for command in commands.values():
         command.add_parser(sub)

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from ciopt.budget import Ledger
 from ciopt.errors import EnvironmentProblem
-from ciopt.executors import Executor, scrubbed_env
+from ciopt.executors import Executor, Job, run_together, scrubbed_env
 from ciopt.proc import Completed
 
 __all__ = ["INJECT_DIR", "Client", "ProbeReport", "find_python"]
@@ -91,6 +91,12 @@ class Client:
             **extra,
         )
 
+    def job(
+        self, root: Path, args: Sequence[str], *, prefix: Sequence[str] = (), **env: str
+    ) -> Job:
+        """``[*prefix, python, *args]`` in ``root``; ``prefix`` wraps the interpreter (valgrind)."""
+        return Job(root, (*prefix, self.python, *args), self.env(root, **env))
+
     def run(
         self,
         root: Path,
@@ -100,16 +106,24 @@ class Client:
         prefix: Sequence[str] = (),
         **env: str,
     ) -> Completed:
-        """``[*prefix, python, *args]`` in ``root``; ``prefix`` wraps the interpreter (valgrind)."""
+        return self.execute(self.job(root, args, prefix=prefix, **env), timeout=timeout)
+
+    def execute(self, job: Job, *, timeout: float) -> Completed:
+        """One ``job``, through the executor."""
+        return self.run_together([job], timeout=timeout)[0]
+
+    def run_together(self, jobs: Sequence[Job], *, timeout: float) -> list[Completed]:
+        """``jobs`` started at the same moment (a duet round); one result each, in order."""
         if self.ledger is not None:
-            self.ledger.ensure("subprocess_calls")
+            self.ledger.ensure("subprocess_calls", need=len(jobs))
         try:
-            return self.executor.run(
-                root, [*prefix, self.python, *args], env=self.env(root, **env), timeout=timeout
-            )
+            if len(jobs) == 1:
+                job = jobs[0]
+                return [self.executor.run(job.cwd, job.argv, env=job.env, timeout=timeout)]
+            return run_together(self.executor, jobs, timeout=timeout)
         finally:
             if self.ledger is not None:
-                self.ledger.charge(subprocess_calls=1)
+                self.ledger.charge(subprocess_calls=len(jobs))
 
     def check_tools(self, root: Path) -> None:
         done = self.run(root, ["-c", "import pytest, pytest_benchmark"], timeout=120)
@@ -122,16 +136,24 @@ class Client:
     def pytest(
         self, root: Path, args: Sequence[str], *, probe_out: Path, timeout: float, **env: str
     ) -> tuple[Completed, ProbeReport]:
-        probe_out.unlink(missing_ok=True)
-        done = self.run(
-            root, [*PYTEST_BASE, *args], timeout=timeout, CIOPT_PROBE_OUT=str(probe_out), **env
+        done = self.execute(
+            self.pytest_job(root, args, probe_out=probe_out, **env), timeout=timeout
         )
+        return done, self.probe(root, done, probe_out)
+
+    def pytest_job(self, root: Path, args: Sequence[str], *, probe_out: Path, **env: str) -> Job:
+        """A pytest session with ciopt's probe, writing its report to ``probe_out``."""
+        probe_out.unlink(missing_ok=True)
+        return self.job(root, [*PYTEST_BASE, *args], CIOPT_PROBE_OUT=str(probe_out), **env)
+
+    def probe(self, root: Path, done: Completed, probe_out: Path) -> ProbeReport:
+        """What the probe of a finished ``pytest_job`` saw; checks where targets came from."""
         if probe_out.is_file():
             report = ProbeReport.model_validate(json.loads(probe_out.read_text()))
         else:
             report = ProbeReport(exitstatus=done.returncode)
         self.check_imports(root, report)
-        return done, report
+        return report
 
     def check_imports(self, root: Path, report: ProbeReport) -> None:
         """Fail when a target module was imported from somewhere other than this worktree."""

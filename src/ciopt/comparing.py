@@ -14,7 +14,7 @@ from ciopt.budget import Ledger
 from ciopt.client import Client, find_python
 from ciopt.config import Settings
 from ciopt.errors import RequestError
-from ciopt.executors import open_executor
+from ciopt.executors import Executor
 from ciopt.git import Git
 from ciopt.measure import BenchOptions, Comparison, Design, run_experiment
 from ciopt.measure.counted import compare_instructions
@@ -43,6 +43,7 @@ def open_client(
     git: Git,
     root: Path,
     environ: Mapping[str, str],
+    executor: Executor,
     *,
     ledger: Ledger | None = None,
 ) -> Client:
@@ -58,7 +59,7 @@ def open_client(
     )
     client = Client(
         find_python(git.path, settings.python),
-        open_executor(settings.executor),
+        executor,
         environ=environ,
         pass_env=settings.pass_env,
         import_roots=["src" if layout != root else ""],

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from ciopt.errors import ConfigError, RequestError
+from ciopt.executors.base import DEFAULT_IMAGE
 
 __all__ = ["Limits", "Price", "Settings", "load_settings"]
 
@@ -95,7 +96,8 @@ class Settings(BaseSettings):
     push_url: str | None = None  # where branches go (default: the forge's clone URL)
     bench: list[str] = Field(default_factory=list)  # benchmarks when a request names none
     max_changed_targets: int = Field(5, ge=1)  # `/optimize` on a PR: most changed functions
-    executor: str = "local"
+    executor: str = "local"  # local, dagger, or auto: dagger when an engine starts, else local
+    image: str = DEFAULT_IMAGE  # dagger: the image the client's code runs in
     base: str = "HEAD"
     tests: str = ""
     allowed_paths: list[str] = Field(default_factory=list)

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         with Worktrees(git) as trees:
             selectors = tuple(args.bench or default_bench(git.path))
             sides = prepare(trees, git, args.ref, args.ref, selectors)
-            client = open_client(settings, git, sides.base, environ)
+            client = open_client(settings, git, sides.base, environ, session.open_executor())
             exp = replace(
                 design(settings, selectors=selectors),
                 time_budget=args.seconds,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
@@ -15,6 +16,7 @@ from ciopt import __version__
 from ciopt.budget import Ledger
 from ciopt.config import Settings, load_settings
 from ciopt.errors import BudgetExhausted, CioptError, ConfigError
+from ciopt.executors import ExecutorOptions, Opened, open_executor
 from ciopt.output import OutputDir
 from ciopt.trace import Redactor, Tracer
 from ciopt.trace.html import write_html
@@ -28,7 +30,12 @@ __all__ = ["Session", "add_measure_flags", "measure_flags"]
 def add_measure_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
     p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
-    p.add_argument("--executor", help="where code under test runs (default: local)")
+    p.add_argument(
+        "--executor",
+        help="where code under test runs: local, dagger (containers), auto (dagger when an "
+        "engine starts, else local); default: local",
+    )
+    p.add_argument("--image", help="the dagger executor's image (default: python:3.12-slim)")
     p.add_argument(
         "--time-budget", type=float, help="seconds of measurement per comparison (default: 60)"
     )
@@ -48,6 +55,7 @@ def measure_flags(args: argparse.Namespace) -> dict[str, Any]:
         "python": args.python,
         "out": args.out,
         "executor": args.executor,
+        "image": args.image,
         "time_budget": args.time_budget,
         "min_effect": args.min_effect,
         "confidence": args.confidence,
@@ -90,6 +98,7 @@ class Session:
         self.ledger.charge(output_bytes=self.tracer.bytes_written)  # the header, written already
         self.tracer.on_write = self.out.on_write = self._charge_output
         self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
+        self._closing = contextlib.ExitStack()  # what the command opened: the executor
 
     @property
     def settings(self) -> Settings:
@@ -113,6 +122,17 @@ class Session:
             budget=self.ledger.snapshot(),
         )
 
+    def open_executor(self) -> Opened:
+        """The settings' executor, closed when the command ends; how it was chosen is traced,
+        and printed when it is not the one asked for (``auto`` without an engine)."""
+        settings = self.settings
+        options = ExecutorOptions(image=settings.image, environ=self.environ)
+        opened = self._closing.enter_context(open_executor(settings.executor, options))
+        self.tracer.event("executor", asked=settings.executor, chosen=opened.name, note=opened.note)
+        if opened.note:
+            print(f"ciopt: {opened.note}")
+        return opened
+
     def __enter__(self) -> Session:
         return self
 
@@ -132,6 +152,7 @@ class Session:
                     verdict = verdict.model_copy(update={"stopped_by": exc.limit})
                 self.out.write_verdict(verdict)
         finally:
+            self._closing.close()
             self.tracer.close()
             written = read_trace(self.out.trace)  # read once for both exporters
             export_otlp(written, self.out.otlp)

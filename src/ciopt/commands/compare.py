@@ -88,7 +88,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 sides = prepare(trees, git, args.base, args.head, selectors)
                 sp.set(base=sides.base_sha, head=sides.head_sha, bench=list(selectors))
             session.on_error = lambda exc: _error(session, exc, sides.base_sha, sides.head_sha)
-            client = open_client(settings, git, sides.base, environ, ledger=session.ledger)
+            executor = session.open_executor()
+            notes += [executor.note] if executor.note else []
+            client = open_client(
+                settings, git, sides.base, environ, executor, ledger=session.ledger
+            )
             correctness, rejection = Correctness(), None
             if not args.no_verify:
                 correctness, rejection = _verify(

@@ -15,7 +15,6 @@ from ciopt.client import find_python
 from ciopt.commands.common import Session
 from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
-from ciopt.executors import open_executor
 from ciopt.forges import Forge, open_forge
 from ciopt.git import Git
 from ciopt.job.respond import respond
@@ -49,7 +48,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
     p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
     p.add_argument("--base", help="the commit to optimize (default: HEAD)")
-    p.add_argument("--executor", help="where code under test runs (default: local)")
+    p.add_argument(
+        "--executor",
+        help="where code under test runs: local, dagger (containers), auto (dagger when an "
+        "engine starts, else local); default: local",
+    )
+    p.add_argument("--image", help="the dagger executor's image (default: python:3.12-slim)")
     p.add_argument("--forge", help="where the result is published (default: local)")
     p.add_argument("--rounds", type=int, help="interleaved A/B rounds per candidate")
     p.add_argument("--candidates", type=int, help="most candidates to try")
@@ -136,7 +140,7 @@ def optimize(
         request,
         git=git,
         predictor=predictor,
-        executor=open_executor(settings.executor),
+        executor=(executor := session.open_executor()),
         forge=forge or open_forge(settings.forge, settings, environ),
         tracer=tracer,
         ledger=ledger,
@@ -149,6 +153,8 @@ def optimize(
     # from here on an error verdict keeps every candidate evaluated so far
     session.on_error = lambda exc: current.failed(exc, exc.reason)
     current.notes.extend(capped)
+    if executor.note:
+        current.notes.append(executor.note)
     return current.execute()
 
 
@@ -171,6 +177,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "out": args.out,
         "base": args.base,
         "executor": args.executor,
+        "image": args.image,
         "forge": args.forge,
         "rounds": args.rounds,
         # merged key by key over the limits from the environment and the repo's files

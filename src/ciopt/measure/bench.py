@@ -9,8 +9,17 @@ from typing import Any
 
 from ciopt.client import Client
 from ciopt.errors import BaselineError
+from ciopt.executors import Job
+from ciopt.proc import Completed
 
-__all__ = ["BenchOptions", "BenchRun", "BenchStats", "run_benchmarks"]
+__all__ = [
+    "BenchOptions",
+    "BenchRun",
+    "BenchStats",
+    "bench_job",
+    "read_benchmarks",
+    "run_benchmarks",
+]
 
 CPU_TIMER = "time.process_time"
 
@@ -69,6 +78,22 @@ def run_benchmarks(
     ``timer`` is pytest-benchmark's ``--benchmark-timer`` (``CPU_TIMER`` for duet rounds);
     ``env`` reaches the process (and the probe plugin: CPU pinning, the start barrier).
     """
+    job = bench_job(client, root, options, json_out, hashseed=hashseed, timer=timer, **env)
+    done = client.execute(job, timeout=options.timeout)
+    return read_benchmarks(client, root, options, json_out, done)
+
+
+def bench_job(
+    client: Client,
+    root: Path,
+    options: BenchOptions,
+    json_out: Path,
+    *,
+    hashseed: int,
+    timer: str | None = None,
+    **env: str,
+) -> Job:
+    """The pytest-benchmark process of ``run_benchmarks``, to run alone or with another."""
     json_out.parent.mkdir(parents=True, exist_ok=True)
     args = [
         *options.selectors,
@@ -79,15 +104,17 @@ def run_benchmarks(
         "--benchmark-sort=fullname",
         *([f"--benchmark-timer={timer}"] if timer else []),
     ]
-    probe_out = json_out.with_suffix(".probe.json")
-    done, _ = client.pytest(
-        root,
-        args,
-        probe_out=probe_out,
-        timeout=options.timeout,
-        PYTHONHASHSEED=str(hashseed),
-        **env,
+    return client.pytest_job(
+        root, args, probe_out=_probe_out(json_out), PYTHONHASHSEED=str(hashseed), **env
     )
+
+
+def read_benchmarks(
+    client: Client, root: Path, options: BenchOptions, json_out: Path, done: Completed
+) -> BenchRun:
+    """The figures a finished ``bench_job`` wrote; raises when it failed or selected none."""
+    probe_out = _probe_out(json_out)
+    client.probe(root, done, probe_out)
     if client.ledger is not None:  # the process wrote them into the output folder
         sizes = (p.stat().st_size for p in (json_out, probe_out) if p.is_file())
         client.ledger.charge(output_bytes=sum(sizes))
@@ -100,6 +127,10 @@ def run_benchmarks(
     if not benches:
         raise _selects_nothing(selection)
     return BenchRun({b["fullname"]: _stats(b) for b in benches}, done.seconds)
+
+
+def _probe_out(json_out: Path) -> Path:
+    return json_out.with_suffix(".probe.json")
 
 
 def _stats(bench: dict[str, Any]) -> BenchStats:

@@ -3,7 +3,8 @@
 Both sides are prepared once (their worktrees). Each round starts a fresh pytest-benchmark
 process per side with one ``PYTHONHASHSEED`` for both (a new one every round), in random order.
 
-Pairing. ``duet`` (the default) starts both processes together, pins them to the same randomly
+Pairing. ``duet`` (the default) starts both processes together (the executor's
+``run_together``: threads locally, one container in Dagger), pins them to the same randomly
 chosen CPU once collection is done, lets them start their benchmarks together, and times with
 CPU time (``time.process_time``): the two sides then take turns on one CPU, millisecond by
 millisecond, and see the same host. ``sequential`` runs one after the other and times wall
@@ -23,7 +24,6 @@ import random
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,15 @@ from ciopt.client import Client
 from ciopt.errors import BudgetExhausted
 from ciopt.measure import machine
 from ciopt.measure.analysis import BenchmarkResult, Samples, analyse
-from ciopt.measure.bench import CPU_TIMER, BenchOptions, BenchRun, BenchStats, run_benchmarks
+from ciopt.measure.bench import (
+    CPU_TIMER,
+    BenchOptions,
+    BenchRun,
+    BenchStats,
+    bench_job,
+    read_benchmarks,
+    run_benchmarks,
+)
 from ciopt.measure.warnings import warnings_for
 
 __all__ = ["LOOKS", "Comparison", "Design", "Look", "run_experiment"]
@@ -198,14 +206,9 @@ def _round(
     if cpus:
         env["CIOPT_PIN_CPU"] = str(rng.choice(cpus))
     bench_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.TemporaryDirectory(prefix="barrier-", dir=bench_dir) as barrier,
-        ThreadPoolExecutor(max_workers=2) as pool,
-    ):
-        futures = {}
-        for side in order:  # the first side starts first
-            futures[side] = pool.submit(
-                run_benchmarks,
+    with tempfile.TemporaryDirectory(prefix="barrier-", dir=bench_dir) as barrier:
+        jobs = [  # the first side starts first
+            bench_job(
                 client,
                 roots[side],
                 options,
@@ -215,4 +218,10 @@ def _round(
                 CIOPT_BARRIER=barrier,
                 **env,
             )
-        return {side: futures[side].result() for side in ("base", "head")}
+            for side in order
+        ]
+        done = dict(zip(order, client.run_together(jobs, timeout=options.timeout), strict=True))
+    return {
+        side: read_benchmarks(client, roots[side], options, outs[side], done[side])
+        for side in ("base", "head")
+    }
