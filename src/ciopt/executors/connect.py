@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import dagger
 
-from ciopt.executors._portal import Portal
 from ciopt.executors.base import EngineUnavailable
+from ciopt.executors.portal import Portal
 
 __all__ = ["Engine", "EngineUnavailable", "connect", "find_cli"]
 

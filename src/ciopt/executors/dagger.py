@@ -30,9 +30,9 @@ from typing import Any, TypeVar
 import dagger
 
 from ciopt.errors import EnvironmentProblem
-from ciopt.executors._mapping import container_argv, container_env, output_dirs
-from ciopt.executors._portal import Portal
 from ciopt.executors.base import DEFAULT_IMAGE, Job
+from ciopt.executors.mapping import container_argv, container_env, output_dirs
+from ciopt.executors.portal import Portal
 from ciopt.proc import Completed
 
 __all__ = ["INJECT_DIR", "PIP_CACHE_PATH", "DaggerExecutor"]
