@@ -1,0 +1,235 @@
+"""The component run by gitlab-ci-local, offline: the example pipeline includes it by its catalog
+name from a stand-in of the publishing project, the job installs ciopt from this checkout into its
+own virtualenv, answers a real webhook against the GitLab fake served over HTTP, opens a merge
+request, and leaves the artifacts and the dotenv report.
+
+gitlab-ci-local runs the job with its shell executor (``--force-shell-executor``): the job's
+``image:`` (python:<version>-slim) and the docker:dind service are ignored, and the script runs
+on this machine, in the project's directory, with this machine's git and python3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from forges.fake_gitlab import FakeGitLab
+from forges.serve import free_address, serve
+
+from conftest import EXAMPLES, ROOT, git
+from gitlab_ci.component import EXAMPLE, Include, read_include
+from gitlab_ci.tools import GitLabCiLocal, find_gitlab_ci_local
+from gitlab_ci.wheelhouse import Wheelhouse, build_wheelhouse
+
+pytestmark = pytest.mark.e2e
+
+ORIGIN = "https://gitlab.example.com/group/textkit.git"  # the project, as gitlab-ci-local sees it
+BENCH = "benchmarks/test_bench_tokens.py"
+ISSUE_BODY = (
+    "dedupe is slow on long token lists.\n\n```ciopt\n"
+    f"target=src/textkit/tokens.py::dedupe\nbench={BENCH}\ncandidates=1\n```\n"
+)
+PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR")  # and PIP_*, *_PROXY: pip as configured here
+
+
+@pytest.fixture
+def gitlab_ci_local() -> GitLabCiLocal:
+    return find_gitlab_ci_local()
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
+    return build_wheelhouse(tmp_path_factory.mktemp("wheels"))
+
+
+@pytest.fixture
+def project(example_repo: Path, remote: Path) -> Path:
+    """The textkit project with the example pipeline committed, pushed to ``remote``, and an
+    ``origin`` on a GitLab host (gitlab-ci-local derives the project's path from it)."""
+    shutil.copy(EXAMPLE, example_repo / ".gitlab-ci.yml")
+    git(example_repo, "add", ".gitlab-ci.yml")
+    git(example_repo, "commit", "-qm", "Run ciopt in CI")
+    git(example_repo, "push", "-q", str(remote), "main")
+    git(example_repo, "remote", "add", "origin", ORIGIN)
+    git(example_repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(example_repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
+    return example_repo
+
+
+@pytest.fixture
+def environ(tmp_path: Path) -> dict[str, str]:
+    """gitlab-ci-local's environment, which its shell jobs inherit: a home of its own, and the
+    publishing project of the example's ``include: component:`` served from a local repository
+    (git's url.<base>.insteadOf, for the ``git ls-remote --tags`` that resolves ``@1`` and the
+    clone that fetches the template)."""
+    include = read_include(EXAMPLE)
+    publisher = _publisher(tmp_path / "publisher", include)
+    host = ORIGIN.split("/")[2]  # $CI_SERVER_FQDN: gitlab-ci-local takes it from origin
+    urls = [f"https://{host}:443/{include.project}.git", f"https://{host}/{include.project}.git"]
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k in PASSED_THROUGH}
+    env |= {k: v for k, v in os.environ.items() if k.startswith("PIP_") or k.endswith("_PROXY")}
+    env |= {"HOME": str(home), "GIT_CONFIG_COUNT": str(len(urls))}
+    for index, url in enumerate(urls):
+        env[f"GIT_CONFIG_KEY_{index}"] = f"url.{publisher}.insteadOf"
+        env[f"GIT_CONFIG_VALUE_{index}"] = url
+    return env
+
+
+def _publisher(path: Path, include: Include) -> Path:
+    """The project that publishes the component: this checkout's templates/, released 1.0.0."""
+    shutil.copytree(ROOT / "templates", path / "templates")
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", ".")
+    git(path, "commit", "-qm", "ciopt component")
+    git(path, "tag", f"{include.version}.0.0")
+    return path
+
+
+@pytest.fixture
+def winner(tmp_path: Path) -> Path:
+    """The demo's winning reply and its explanation: one candidate, verified faster."""
+    lines = (EXAMPLES / "scripted" / "textkit-dedupe.jsonl").read_text().splitlines()
+    path = tmp_path / "winner.jsonl"
+    path.write_text(lines[3] + "\n" + lines[4] + "\n")
+    return path
+
+
+@pytest.fixture
+def fake(remote: Path) -> Iterator[FakeGitLab]:
+    """The GitLab fake, listening on a local port."""
+    address = free_address()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeGitLab(rsps, url=address, clone_url=str(remote))
+        with serve(rsps, address):
+            yield fake
+
+
+def _variables(fake: FakeGitLab, project: Path, **more: str) -> list[str]:
+    variables = {
+        "CI_SERVER_URL": fake.url,  # CI_API_V4_URL follows
+        "CI_PROJECT_ID": str(fake.project_id),
+        "CI_PROJECT_PATH": fake.path,
+        # gitlab-ci-local sets /builds/<path> for a job with an image, even when the shell
+        # executor runs it in the project's own directory
+        "CI_PROJECT_DIR": str(project),
+        "CI_JOB_TOKEN": fake.job_token,
+        "CIOPT_GITLAB_TOKEN": fake.token,  # the masked CI/CD variable
+        "CIOPT_FORGE_WRITE_INTERVAL": "0",
+        **more,
+    }
+    args = ["--ignore-predefined-vars", ",".join(variables)]
+    for name, value in variables.items():
+        args += ["--variable", f"{name}={value}"]
+    return args
+
+
+@pytest.mark.parametrize(
+    ("source", "runs"),
+    [
+        ("trigger", True),
+        ("schedule", True),
+        ("web", True),
+        ("api", True),
+        ("push", False),
+        ("merge_request_event", False),
+        ("pipeline", False),
+    ],
+)
+def test_the_job_runs_only_in_trigger_schedule_web_and_api_pipelines(
+    source: str,
+    runs: bool,
+    gitlab_ci_local: GitLabCiLocal,
+    project: Path,
+    environ: dict[str, str],
+) -> None:
+    args = ["--list-json", "--variable", f"CI_PIPELINE_SOURCE={source}"]
+    args += ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE"]
+    done = gitlab_ci_local.run(project, args, environ=environ, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (job,) = json.loads(done.stdout)
+    assert job["name"] == "ciopt"
+    assert (job["when"] != "never") is runs
+
+
+def test_a_labeled_issue_webhook_gets_a_merge_request_artifacts_and_a_dotenv_report(
+    gitlab_ci_local: GitLabCiLocal,
+    project: Path,
+    remote: Path,
+    environ: dict[str, str],
+    wheelhouse: Wheelhouse,
+    fake: FakeGitLab,
+    winner: Path,
+    tmp_path: Path,
+) -> None:
+    fake.user("alice", access_level=30)
+    iid = fake.issue("Speed up dedupe", ISSUE_BODY, author="alice")
+    payload = tmp_path / "TRIGGER_PAYLOAD.json"  # GitLab's file variable holds the webhook body
+    hook = fake.issue_hook(iid, sender="alice", previous=[], current=["optimize"])
+    payload.write_text(json.dumps(hook))
+    args = _variables(fake, project, CI_PIPELINE_SOURCE="trigger", TRIGGER_PAYLOAD=str(payload))
+    package = str(wheelhouse.ciopt)  # built from this checkout
+    inputs = {"model": f"scripted:{winner}", "ciopt_package": package, "executor": "local"}
+    for name, value in inputs.items():
+        args += ["--input", f"{name}={value}"]
+
+    done = gitlab_ci_local.run(
+        project,
+        [*args, "--force-shell-executor", "ciopt"],
+        environ=environ | wheelhouse.pip_environ(),
+        timeout=900,
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-6000:]
+    assert "PASS  ciopt" in done.stdout
+    assert "downloaded your-group/ciopt 1.0.0 templates/gitlab-ci" in log  # @1 resolved
+
+    artifacts = project / ".gitlab-ci-local" / "artifacts" / "ciopt"
+    out = artifacts / "ciopt-out"
+    verdict: dict[str, Any] = json.loads((out / "verdict.json").read_text())
+    assert (verdict["verdict"], verdict["reason"]) == ("faster", "verified_faster")
+    assert verdict["origin"]["via"] == "label" and verdict["origin"]["requested_by"] == "alice"
+    (mr,) = fake.merge_requests.values()
+    assert mr["source_branch"] == f"ciopt/issue-{iid}" and mr["target_branch"] == "main"
+    assert mr["draft"] is True and verdict["pr_url"] == mr["web_url"]
+    assert mr["description"] == (out / "report.md").read_text()
+    assert git(remote, "rev-parse", f"refs/heads/ciopt/issue-{iid}") == verdict["head"]
+    assert set(fake.issues[iid]["labels"]) == {"optimize:done"}
+    records = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
+    assert records and {"intake", "authorize", "claim"} <= {r.get("name") for r in records}
+
+    dotenv = artifacts / ".gitlab-ci-reports" / "dotenv" / "ciopt.env"
+    reported = dict(line.split("=", 1) for line in dotenv.read_text().splitlines() if line)
+    assert reported["CIOPT_VERDICT"] == "faster" and reported["CIOPT_PR_URL"] == mr["web_url"]
+
+    for path in artifacts.rglob("*"):  # the token reaches neither the artifacts nor the log
+        if path.is_file():
+            assert fake.token.encode() not in path.read_bytes(), path
+    assert fake.token not in log
+
+
+def test_a_failed_script_still_leaves_a_dotenv_report_and_fails_the_job(
+    gitlab_ci_local: GitLabCiLocal,
+    project: Path,
+    environ: dict[str, str],
+    wheelhouse: Wheelhouse,
+    fake: FakeGitLab,
+    tmp_path: Path,
+) -> None:
+    args = _variables(fake, project, CI_PIPELINE_SOURCE="web", CIOPT_ISSUE="1")
+    missing = tmp_path / "nowhere" / "ciopt-0.1.0-py3-none-any.whl"  # pip install fails
+    args += ["--input", f"ciopt_package={missing}", "--force-shell-executor", "ciopt"]
+    done = gitlab_ci_local.run(
+        project, args, environ=environ | wheelhouse.pip_environ(), timeout=300
+    )
+    assert done.returncode != 0 and "FAIL  ciopt" in done.stdout, done.stdout + done.stderr
+    dotenv = project / ".gitlab-ci-local/artifacts/ciopt/.gitlab-ci-reports/dotenv/ciopt.env"
+    assert dotenv.read_text().split() == ["CIOPT_VERDICT=none"]  # from the after_script
+    assert fake.calls == []  # ciopt never ran
