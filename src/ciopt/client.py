@@ -6,10 +6,11 @@ ciopt never installs anything into the client's environment. Its stdlib-only hel
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,20 +111,24 @@ class Client:
 
     def execute(self, job: Job, *, timeout: float) -> Completed:
         """One ``job``, through the executor."""
-        return self.run_together([job], timeout=timeout)[0]
+        with self._charged(1):
+            return self.executor.run(job.cwd, job.argv, env=job.env, timeout=timeout)
 
     def run_together(self, jobs: Sequence[Job], *, timeout: float) -> list[Completed]:
         """``jobs`` started at the same moment (a duet round); one result each, in order."""
-        if self.ledger is not None:
-            self.ledger.ensure("subprocess_calls", need=len(jobs))
-        try:
-            if len(jobs) == 1:
-                job = jobs[0]
-                return [self.executor.run(job.cwd, job.argv, env=job.env, timeout=timeout)]
+        with self._charged(len(jobs)):
             return run_together(self.executor, jobs, timeout=timeout)
+
+    @contextlib.contextmanager
+    def _charged(self, processes: int) -> Iterator[None]:
+        """Refuse ``processes`` past the ``subprocess_calls`` limit; count them once run."""
+        if self.ledger is not None:
+            self.ledger.ensure("subprocess_calls", need=processes)
+        try:
+            yield
         finally:
             if self.ledger is not None:
-                self.ledger.charge(subprocess_calls=len(jobs))
+                self.ledger.charge(subprocess_calls=processes)
 
     def check_tools(self, root: Path) -> None:
         done = self.run(root, ["-c", "import pytest, pytest_benchmark"], timeout=120)

@@ -31,14 +31,11 @@ from action.world import (
     git_head,
     python_version,
     served_github,
-    winner_script,
 )
+from conftest import ISSUE_BODY, winner_script
 
 pytestmark = pytest.mark.e2e
 
-BENCH = "benchmarks/test_bench_tokens.py"
-REQUEST = f"target=src/textkit/tokens.py::dedupe bench={BENCH} candidates=1"
-ISSUE_BODY = f"dedupe is slow.\n\n```ciopt\n{REQUEST.replace(' ', chr(10))}\n```\n"
 CLEAN = "CIOPT_ACTION_CLEAN"
 DAGGER_URL = (
     "https://github.com/dagger/dagger/releases/download/v0.21.8/dagger_v0.21.8_linux_amd64.tar.gz"

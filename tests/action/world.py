@@ -20,7 +20,7 @@ from forges.serve import free_address, serve
 
 from action.simulate import Job, Runner
 from action.standins import UploadArtifact, cache_pair, setup_python, upload_artifact
-from conftest import EXAMPLES, ROOT, git
+from conftest import ROOT, git
 from make_example_repo import make_repo
 
 __all__ = ["KEY", "Project", "World", "python_version"]
@@ -139,14 +139,6 @@ def served_github(project: Project) -> Iterator[FakeGitHub]:
         fake = FakeGitHub(rsps, clone_url=str(project.remote), api_url=address)
         with serve(rsps, address):
             yield fake
-
-
-def winner_script(where: Path) -> Path:
-    """The demo's winning reply and its explanation: one candidate, verified faster."""
-    lines = (EXAMPLES / "scripted" / "textkit-dedupe.jsonl").read_text().splitlines()
-    path = where / "winner.jsonl"
-    path.write_text(lines[3] + "\n" + lines[4] + "\n")
-    return path
 
 
 def files_holding(folder: Path, secret: str) -> list[str]:

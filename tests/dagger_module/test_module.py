@@ -16,12 +16,15 @@ import dagger
 import pytest
 from executors.fake_engine import FakeEngine
 
-from ciopt.client import INJECT_DIR
-from ciopt.executors.dagger import DaggerExecutor
+from ciopt.client import INJECT_DIR, PYTEST_BASE
+from ciopt.executors import DEFAULT_IMAGE
+from ciopt.executors.dagger import PIP_CACHE_PATH, DaggerExecutor
+from ciopt.measure.bench import CPU_TIMER
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "dagger" / "src"))
 
+from ciopt_bench import main  # noqa: E402
 from ciopt_bench.main import (  # noqa: E402 - from the module folder, put on the path above
     CioptBench,
     bench_rounds,
@@ -58,6 +61,15 @@ def call(coroutine_function: Any) -> Any:
             return await coroutine_function(dagger.dag)
 
     return anyio.run(main)
+
+
+def test_the_module_keeps_ciopts_constants() -> None:
+    """The module cannot import ciopt (``dagger call`` installs only the module): its copies of
+    ciopt's constants must stay the same values."""
+    assert list(PYTEST_BASE) == main.PYTEST_BASE
+    assert main.DEFAULT_IMAGE == DEFAULT_IMAGE
+    assert main.PIP_CACHE_PATH == PIP_CACHE_PATH
+    assert main.CPU_TIMER == CPU_TIMER
 
 
 def test_the_module_is_described_for_the_dagger_cli() -> None:

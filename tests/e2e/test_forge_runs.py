@@ -18,28 +18,15 @@ from forges.fake_github import FakeGitHub
 from forges.fake_gitlab import FakeGitLab
 
 from ciopt.cli import main
-from conftest import EXAMPLES, git
+from conftest import BENCH, ISSUE_BODY, REQUEST, git, winner_script
 
 pytestmark = pytest.mark.e2e
-
-BENCH = "benchmarks/test_bench_tokens.py"
-REQUEST = f"target=src/textkit/tokens.py::dedupe bench={BENCH} candidates=1"
-ISSUE_BODY = (
-    f"dedupe is slow on long token lists.\n\n```ciopt\n{REQUEST.replace(' ', chr(10))}\n```\n"
-)
-
-
-def _script_lines() -> list[str]:
-    return (EXAMPLES / "scripted" / "textkit-dedupe.jsonl").read_text().splitlines()
 
 
 @pytest.fixture
 def winner(tmp_path: Path) -> Path:
     """The demo's winning reply and its explanation: one candidate, verified faster."""
-    path = tmp_path / "winner.jsonl"
-    lines = _script_lines()
-    path.write_text(lines[3] + "\n" + lines[4] + "\n")
-    return path
+    return winner_script(tmp_path)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import responses
 from forges.fake_gitlab import FakeGitLab
 from forges.serve import free_address, serve
 
-from conftest import EXAMPLES, ROOT, git
+from conftest import ISSUE_BODY, ROOT, git, winner_script
 from gitlab_ci.component import EXAMPLE, Include, read_include
 from gitlab_ci.tools import GitLabCiLocal, find_gitlab_ci_local
 from gitlab_ci.wheelhouse import Wheelhouse, build_wheelhouse
@@ -30,11 +30,6 @@ from gitlab_ci.wheelhouse import Wheelhouse, build_wheelhouse
 pytestmark = pytest.mark.e2e
 
 ORIGIN = "https://gitlab.example.com/group/textkit.git"  # the project, as gitlab-ci-local sees it
-BENCH = "benchmarks/test_bench_tokens.py"
-ISSUE_BODY = (
-    "dedupe is slow on long token lists.\n\n```ciopt\n"
-    f"target=src/textkit/tokens.py::dedupe\nbench={BENCH}\ncandidates=1\n```\n"
-)
 PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR")  # and PIP_*, *_PROXY: pip as configured here
 
 
@@ -96,10 +91,7 @@ def _publisher(path: Path, include: Include) -> Path:
 @pytest.fixture
 def winner(tmp_path: Path) -> Path:
     """The demo's winning reply and its explanation: one candidate, verified faster."""
-    lines = (EXAMPLES / "scripted" / "textkit-dedupe.jsonl").read_text().splitlines()
-    path = tmp_path / "winner.jsonl"
-    path.write_text(lines[3] + "\n" + lines[4] + "\n")
-    return path
+    return winner_script(tmp_path)
 
 
 @pytest.fixture

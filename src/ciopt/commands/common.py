@@ -16,7 +16,7 @@ from ciopt import __version__
 from ciopt.budget import Ledger
 from ciopt.config import Settings, load_settings
 from ciopt.errors import BudgetExhausted, CioptError, ConfigError
-from ciopt.executors import ExecutorOptions, Opened, open_executor
+from ciopt.executors import DEFAULT_IMAGE, ExecutorOptions, Opened, open_executor
 from ciopt.output import OutputDir
 from ciopt.trace import Redactor, Tracer
 from ciopt.trace.html import write_html
@@ -24,18 +24,23 @@ from ciopt.trace.otlp import export_otlp
 from ciopt.trace.read import read_trace
 from ciopt.verdict import Verdict
 
-__all__ = ["Session", "add_measure_flags", "measure_flags"]
+__all__ = ["Session", "add_executor_flags", "add_measure_flags", "measure_flags"]
 
 
-def add_measure_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
-    p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
+def add_executor_flags(p: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--image``, for every command that runs the client's code."""
     p.add_argument(
         "--executor",
         help="where code under test runs: local, dagger (containers), auto (dagger when an "
         "engine starts, else local); default: local",
     )
-    p.add_argument("--image", help="the dagger executor's image (default: python:3.12-slim)")
+    p.add_argument("--image", help=f"the dagger executor's image (default: {DEFAULT_IMAGE})")
+
+
+def add_measure_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
+    p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
+    add_executor_flags(p)
     p.add_argument(
         "--time-budget", type=float, help="seconds of measurement per comparison (default: 60)"
     )

@@ -12,7 +12,7 @@ from ciopt.agent import Model, Predictor, schema_hashes
 from ciopt.agent.models import open_models
 from ciopt.agent.policy import PolicyRegistry
 from ciopt.client import find_python
-from ciopt.commands.common import Session
+from ciopt.commands.common import Session, add_executor_flags
 from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
 from ciopt.forges import Forge, open_forge
@@ -48,12 +48,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
     p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
     p.add_argument("--base", help="the commit to optimize (default: HEAD)")
-    p.add_argument(
-        "--executor",
-        help="where code under test runs: local, dagger (containers), auto (dagger when an "
-        "engine starts, else local); default: local",
-    )
-    p.add_argument("--image", help="the dagger executor's image (default: python:3.12-slim)")
+    add_executor_flags(p)
     p.add_argument("--forge", help="where the result is published (default: local)")
     p.add_argument("--rounds", type=int, help="interleaved A/B rounds per candidate")
     p.add_argument("--candidates", type=int, help="most candidates to try")

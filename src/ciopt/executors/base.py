@@ -24,6 +24,7 @@ __all__ = [
     "Job",
     "RunsTogether",
     "in_threads",
+    "one_line",
     "run_together",
     "scrubbed_env",
     "unsafe_names",
@@ -108,6 +109,12 @@ def scrubbed_env(
     }
     env.update(extra)
     return env
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    """An exception's message on one line, at most ``limit`` characters: for a user's error."""
+    words = " ".join(str(exc).split()) or type(exc).__name__
+    return words if len(words) <= limit else words[: limit - 3] + "..."
 
 
 def unsafe_names(env: Mapping[str, str]) -> list[str]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import dagger
 
-from ciopt.executors.base import EngineUnavailable
+from ciopt.executors.base import EngineUnavailable, one_line
 from ciopt.executors.portal import Portal
 
 __all__ = ["Engine", "EngineUnavailable", "connect", "find_cli"]
@@ -39,8 +39,9 @@ def find_cli(environ: Mapping[str, str]) -> str | None:
 def connect(*, timeout: float, environ: Mapping[str, str] | None = None) -> Engine:
     """An open session, or ``EngineUnavailable`` within about ``timeout`` seconds."""
     environ = os.environ if environ is None else environ
-    cli = None if environ.get("DAGGER_SESSION_PORT") else find_cli(environ)
-    if cli is None and not environ.get("DAGGER_SESSION_PORT"):
+    in_session = bool(environ.get("DAGGER_SESSION_PORT"))  # inside `dagger run`
+    cli = None if in_session else find_cli(environ)
+    if cli is None and not in_session:
         raise EngineUnavailable(
             "the dagger CLI is not installed (it starts the engine, with Docker: "
             "https://docs.dagger.io/install)"
@@ -55,7 +56,7 @@ def connect(*, timeout: float, environ: Mapping[str, str] | None = None) -> Engi
         raise EngineUnavailable(f"the Dagger engine did not start within {timeout:g} s") from None
     except (dagger.DaggerError, OSError) as exc:
         portal.stop()
-        raise EngineUnavailable(_one_line(exc)) from exc
+        raise EngineUnavailable(one_line(exc)) from exc
 
     def close() -> None:
         with contextlib.suppress(Exception):  # closing: the run's result is already decided
@@ -76,8 +77,3 @@ async def _open(connection: dagger.Connection, cli: str | None) -> dagger.Client
             os.environ.pop(CLI_VARIABLE, None)
         else:
             os.environ[CLI_VARIABLE] = before
-
-
-def _one_line(exc: BaseException) -> str:
-    words = " ".join(str(exc).split()) or type(exc).__name__
-    return words if len(words) <= 300 else words[:297] + "..."

@@ -29,16 +29,14 @@ from typing import Any, TypeVar
 
 import dagger
 
+from ciopt.client import INJECT_DIR
 from ciopt.errors import EnvironmentProblem
-from ciopt.executors.base import DEFAULT_IMAGE, Job
+from ciopt.executors.base import DEFAULT_IMAGE, Job, one_line
 from ciopt.executors.mapping import container_argv, container_env, output_dirs
 from ciopt.executors.portal import Portal
 from ciopt.proc import Completed
 
-__all__ = ["INJECT_DIR", "PIP_CACHE_PATH", "DaggerExecutor"]
-
-# ciopt.client.INJECT_DIR (not imported: the client imports the executors)
-INJECT_DIR = Path(__file__).parent.parent / "inject"
+__all__ = ["PIP_CACHE_PATH", "DaggerExecutor"]
 
 PIP_CACHE_PATH = "/root/.cache/pip"
 PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
@@ -169,7 +167,9 @@ class DaggerExecutor:
             code, out, err = await ctr.exit_code(), await ctr.stdout(), await ctr.stderr()
             if code != 0:
                 raise EnvironmentProblem(
-                    f"ciopt_together.py exited {code} in the container: {err.strip()[-300:]}"
+                    f"executor dagger: ciopt_together.py exited {code} in the container: "
+                    f"{err.strip()[-300:]}",
+                    reason="executor_failed",
                 )
             await _export(ctr, outputs)
         except dagger.DaggerError as exc:
@@ -199,7 +199,7 @@ def _problem(exc: dagger.DaggerError) -> EnvironmentProblem:
         tail = " ".join((exc.stderr or exc.stdout).split())[-300:]
         what = f"`{' '.join(exc.command)}` exited {exc.exit_code} in the container: {tail}"
     else:
-        what = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        what = one_line(exc)
     return EnvironmentProblem(f"executor dagger: {what}", reason="executor_failed")
 
 

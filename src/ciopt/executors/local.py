@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ciopt import proc
-from ciopt.executors.base import Job, in_threads
 from ciopt.proc import Completed
 
 __all__ = ["LocalExecutor"]
@@ -19,7 +18,3 @@ class LocalExecutor:
         self, cwd: Path, argv: Sequence[str], *, env: Mapping[str, str], timeout: float
     ) -> Completed:
         return proc.run(argv, cwd=cwd, env=env, timeout=timeout)
-
-    def run_together(self, jobs: Sequence[Job], *, timeout: float) -> list[Completed]:
-        """A thread per job, started in order: the processes share this machine's CPUs."""
-        return in_threads(self, jobs, timeout=timeout)
