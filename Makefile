@@ -13,15 +13,35 @@ TOOLS_STAMP := $(TOOLS)/.installed
 
 .PHONY: demo test lint typecheck pytest clean
 
-$(STAMP): pyproject.toml
+# Before anything else, the Debian packages `make demo` or `make test` needs
+# (requirements/system.py): a missing one stops make at once, with one line naming it and the
+# command that installs it.
+SYSTEM_GOAL := $(firstword $(filter test demo,$(MAKECMDGOALS)))
+ifneq ($(SYSTEM_GOAL),)
+SYSTEM_MISSING := $(shell $(PYTHON) requirements/system.py $(SYSTEM_GOAL) 2>&1)
+ifneq ($(SYSTEM_MISSING),)
+$(error $(SYSTEM_MISSING))
+endif
+endif
+
+# Both virtualenvs install from locks (make lock), as the Action does: every package at its pin,
+# hash-checked, wheels only, nothing resolved; so a release elsewhere cannot break them. The
+# development one holds ciopt's own lock's versions, so the tests run what users install.
+INSTALL_LOCKED := pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+	--only-binary=:all: -r
+
+$(STAMP): pyproject.toml requirements/dev.lock
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/$(INSTALL_LOCKED) requirements/dev.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/pip check --disable-pip-version-check
 	touch $(STAMP)
 
-$(CLIENT_STAMP):
+$(CLIENT_STAMP): requirements/client.lock
+	rm -rf $(CLIENT)
 	$(PYTHON) -m venv $(CLIENT)
-	$(CLIENT)/bin/pip install --quiet pytest pytest-benchmark
+	$(CLIENT)/bin/$(INSTALL_LOCKED) requirements/client.lock
 	touch $(CLIENT_STAMP)
 
 demo: $(STAMP) $(CLIENT_STAMP)
@@ -40,8 +60,9 @@ demo: $(STAMP) $(CLIENT_STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples/make_example_repo.py examples/power dagger/src
-	$(BIN)/ruff format --check src tests examples/make_example_repo.py examples/power dagger/src
+	$(BIN)/ruff check src tests examples/make_example_repo.py examples/power dagger/src requirements
+	$(BIN)/ruff format --check src tests examples/make_example_repo.py examples/power dagger/src \
+		requirements
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -65,14 +86,31 @@ $(TOOLS_STAMP): tests/tools/package.json tests/tools/package-lock.json
 	npm ci --prefix $(TOOLS) --no-audit --no-fund --loglevel=error
 	touch $(TOOLS_STAMP)
 
-# requirements/action.lock: what the GitHub Action installs (pip --require-hashes). From
-# pyproject's runtime dependencies and requirements/action.in, by a pinned uv in its own venv.
+# src/ciopt/requirements.lock: every package ciopt needs, each pinned with its hashes, extras'
+# targets included. The GitHub Action and the GitLab component install it with --no-deps, so pip
+# resolves nothing. The other locks follow its pins: requirements/dev.lock and client.lock (make's
+# virtualenvs), dagger/requirements.lock (the part the Dagger module needs). From pyproject's runtime dependencies and requirements/lock.in, by a pinned uv
+# in its own venv; pins already in the lock are kept unless the inputs no longer allow them
+# (`make lock LOCK_FLAGS=--upgrade` takes newer releases).
 LOCK_VENV := build/lock-venv
+LOCK_FLAGS ?=
 .PHONY: lock
 lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/pip install --quiet uv==0.13.9
+	$(LOCK_VENV)/bin/uv pip compile $(LOCK_FLAGS) --quiet --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" \
+		--output-file src/ciopt/requirements.lock pyproject.toml requirements/lock.in
+	# make's own virtualenvs: the dev extras beside ciopt's pins; the example's pytest at those
+	$(LOCK_VENV)/bin/uv pip compile $(LOCK_FLAGS) --quiet --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --extra dev \
+		--constraint src/ciopt/requirements.lock --output-file requirements/dev.lock \
+		pyproject.toml requirements/lock.in
 	$(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-		--custom-compile-command "make lock" --output-file requirements/action.lock \
-		pyproject.toml requirements/action.in
+		--custom-compile-command "make lock" --constraint requirements/dev.lock \
+		--output-file requirements/client.lock requirements/client.in
+	# the Dagger module: the SDK's dependencies at the same versions (the engine vendors the SDK)
+	echo dagger-io | $(LOCK_VENV)/bin/uv pip compile - --quiet --universal --python-version 3.11 \
+		--generate-hashes --constraint src/ciopt/requirements.lock --no-emit-package dagger-io \
+		--custom-compile-command "make lock" --output-file dagger/requirements.lock

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -23,6 +24,20 @@ EXAMPLES = ROOT / "examples"
 
 sys.path.insert(0, str(EXAMPLES))
 from make_example_repo import make_repo  # noqa: E402
+
+# read at import: the fixture below clears CIOPT_* variables before each test runs
+REQUIRE_TOOLS = bool(os.environ.get("CIOPT_REQUIRE_TOOLS"))
+
+
+def require_command(name: str, package: str, why: str) -> None:
+    """Skip the test when ``name`` is not on PATH, or fail it under ``CIOPT_REQUIRE_TOOLS``
+    (``make test`` and ``.ci/run`` set it), so CI never passes by skipping."""
+    if shutil.which(name) is not None:
+        return
+    reason = f"needs {name} ({why}): install Debian's {package}"
+    if REQUIRE_TOOLS:
+        pytest.fail(f"CIOPT_REQUIRE_TOOLS is set, and this test {reason}")
+    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -46,9 +61,9 @@ def client_python() -> str:
     python = home / "bin" / "python"
     if not (home / ".installed").is_file():
         venv.create(home, with_pip=True, clear=True)
-        subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "pytest", "pytest-benchmark"], check=True
-        )
+        install = ["install", "--quiet", "--require-hashes", "--no-deps", "--only-binary=:all:"]
+        lock = ROOT / "requirements" / "client.lock"
+        subprocess.run([python, "-m", "pip", *install, "-r", str(lock)], check=True)
         (home / ".installed").touch()
     return str(python)
 

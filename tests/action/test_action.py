@@ -1,6 +1,7 @@
 """The composite action run step by step as the Actions runner runs it (``simulate``): a real
 ``issues`` labeled event against FakeGitHub served over HTTP, the example project as the
-checkout, ciopt installed for real from requirements/action.lock, the scripted model.
+checkout, ciopt installed for real from its lock through an index that also offers a newer
+release of every locked package (tests/lock/index.py), the scripted model.
 
 The first job installs (cache miss) and is shared by the tests that read its results; later
 jobs restore the cache.
@@ -13,6 +14,7 @@ import json
 import re
 import shutil
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any
 
 import pytest
 from forges.fake_github import FakeGitHub
+from lock.index import FutureIndex, future_index, installed, read_lock, serve_index
+from packaging.version import Version
 
 from action.simulate import Job, load_yaml
 from action.standins import UploadArtifact
@@ -53,8 +57,14 @@ class Labeled:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return World.make(tmp_path_factory.mktemp("action"))
+def index() -> FutureIndex:
+    return future_index()
+
+
+@pytest.fixture(scope="module")
+def world(index: FutureIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with serve_index(index) as index_url:
+        yield World.make(tmp_path_factory.mktemp("action"), index_url)
 
 
 def _labeled_by_a_writer(fake: FakeGitHub) -> dict[str, Any]:
@@ -140,6 +150,25 @@ def test_the_first_job_installs_from_the_lock_and_saves_the_cache(
     )
     restore, _ = world.restore_save
     assert restore.store.saved == [key]
+
+
+def test_the_install_from_an_index_with_newer_releases_is_exactly_the_lock(
+    labeled: Labeled, index: FutureIndex
+) -> None:
+    """Every locked package had a newer release on the index, httpx (litellm asks for
+    httpx[http2]) and h2 (that extra's target) among them; the virtualenv holds the lock's
+    versions and nothing else."""
+    for name in ("httpx", "h2", "gql", "litellm"):
+        assert index.newer[name] > Version(index.locked[name].name.split("-")[1])
+    install = labeled.job.step("install")
+    assert install.outcome == "success", install.log[-3000:]
+    venv = Path(labeled.job.step("prep").outputs["venv"])
+    expected = {pin.name: pin.version for pin in read_lock() if pin.applies()}
+    got = installed(venv / "bin" / "python")
+    assert got.pop("ciopt") == Version("0.1.0")
+    del got["pip"]  # the virtualenv's own installer
+    assert got == expected
+    assert "No broken requirements found" in labeled.job.step("install").log  # pip check
 
 
 def test_the_llm_key_and_the_token_reach_only_ciopts_step(labeled: Labeled) -> None:
@@ -280,7 +309,7 @@ def test_a_dagger_cli_that_matches_its_checksum_is_put_on_path(
     # the same action, pinned to this tarball's checksum
     action = tmp_path / "action"
     (action / "requirements").mkdir(parents=True)
-    for name in ("requirements/action.lock", "pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md"):
         (action / name).write_bytes((world.action / name).read_bytes())
     shutil.copytree(world.action / "src", action / "src")
     text = (world.action / "action.yml").read_text()
@@ -288,7 +317,9 @@ def test_a_dagger_cli_that_matches_its_checksum_is_put_on_path(
     assert pinned
     digest = sha256(tarball.getvalue()).hexdigest()
     (action / "action.yml").write_text(text.replace(pinned.group(1), digest))
-    world_here = World(world.root, action, world.restore_save, world.shims, world.env_log)
+    world_here = World(
+        world.root, action, world.restore_save, world.shims, world.env_log, world.index_url
+    )
     project = Project.make(tmp_path)
     with served_github(project) as fake:
         inputs = {"executor": "dagger"}

@@ -97,12 +97,17 @@ def test_the_upload_runs_always_and_keeps_the_trace_as_long_as_asked() -> None:
     assert outputs["if"] == "always()"
 
 
-def test_the_install_is_hash_pinned_cached_and_skipped_on_a_hit() -> None:
+def test_the_install_resolves_nothing_is_cached_and_skipped_on_a_hit() -> None:
     by_id = {s["id"]: s for s in STEPS if "id" in s}
     install = by_id["install"]
     assert install["if"] == "steps.cache.outputs.cache-hit != 'true'"
-    assert '--require-hashes -r "$GITHUB_ACTION_PATH/requirements/action.lock"' in install["run"]
-    assert "--no-deps --no-build-isolation --no-index" in install["run"]
+    commands = install["run"].replace("\\\n", " ").splitlines()
+    installs = [line for line in commands if '"${pip[@]}"' in line]
+    assert len(installs) == 2 and all("--no-deps" in line for line in installs)
+    (lock,) = [line for line in installs if "-r " in line]
+    assert "--require-hashes --no-deps --only-binary=:all:" in lock
+    assert lock.endswith('-r "$GITHUB_ACTION_PATH/src/ciopt/requirements.lock"')
+    assert any(line.strip().startswith('"$VENV/bin/python" -m pip check') for line in commands)
     assert by_id["python"]["with"]["update-environment"] is False
     key = by_id["prep"]["run"]
     for part in ("$RUNNER_OS", "$PYTHON_VERSION", "lock-$lock"):

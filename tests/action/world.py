@@ -26,7 +26,7 @@ from make_example_repo import make_repo
 __all__ = ["KEY", "Project", "World", "python_version"]
 
 KEY = "sk-test-" + "Q7r" * 16  # an LLM key as the caller passes it: env on the uses: step
-SHIPPED = ("action.yml", "requirements", "pyproject.toml", "README.md", "src")
+SHIPPED = ("action.yml", "pyproject.toml", "README.md", "src")
 BASE_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
 
 
@@ -57,10 +57,11 @@ class World:
     restore_save: tuple[Any, Any]
     shims: Path
     env_log: Path
+    index_url: str  # the package index pip installs from (tests/lock/index.py: the future's)
     uploads: list[UploadArtifact] = field(default_factory=list)
 
     @classmethod
-    def make(cls, root: Path) -> World:
+    def make(cls, root: Path, index_url: str) -> World:
         action = root / "action"
         for name in SHIPPED:  # the files a checkout of the action holds, as they are now
             source = ROOT / name
@@ -70,7 +71,9 @@ class World:
             else:
                 action.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, action / name)
-        world = cls(root, action, cache_pair(root / "cache"), root / "shims", root / "env-log")
+        world = cls(
+            root, action, cache_pair(root / "cache"), root / "shims", root / "env-log", index_url
+        )
         world.shims.mkdir()
         world.env_log.mkdir()
         real_bash = shutil.which("bash")
@@ -119,7 +122,14 @@ class World:
             event_name=event_name,
             payload=payload,
             github=github,
-            env={"OPENAI_API_KEY": KEY, "CIOPT_FORGE_WRITE_INTERVAL": "0", **(caller_env or {})},
+            env={
+                "OPENAI_API_KEY": KEY,
+                "CIOPT_FORGE_WRITE_INTERVAL": "0",
+                # a runner's own package index, and none of this machine's pip configuration
+                "PIP_INDEX_URL": self.index_url,
+                "PIP_CONFIG_FILE": os.devnull,
+                **(caller_env or {}),
+            },
             uses={
                 "actions/setup-python@v5": setup_python(BASE_PYTHON),
                 "actions/cache/restore@v4": restore,

@@ -21,6 +21,8 @@ import pytest
 import responses
 from forges.fake_gitlab import FakeGitLab
 from forges.serve import free_address, serve
+from lock.index import installed, read_lock
+from packaging.version import Version
 
 from conftest import ISSUE_BODY, ROOT, git, winner_script
 from gitlab_ci.component import EXAMPLE, Include, read_include
@@ -201,13 +203,23 @@ def test_a_labeled_issue_webhook_gets_a_merge_request_artifacts_and_a_dotenv_rep
     reported = dict(line.split("=", 1) for line in dotenv.read_text().splitlines() if line)
     assert reported["CIOPT_VERDICT"] == "faster" and reported["CIOPT_PR_URL"] == mr["web_url"]
 
+    # ciopt's virtualenv holds the lock's versions, though the job's index had newer ones
+    got = installed(project / ".ciopt-venv" / "bin" / "python")
+    assert got.pop("ciopt") == Version("0.1.0")
+    del got["pip"]  # the virtualenv's own installer
+    assert got == {pin.name: pin.version for pin in read_lock() if pin.applies()}
+    assert wheelhouse.index.newer["httpx"] > got["httpx"]
+    assert "No broken requirements found" in log  # pip check
+
     for path in artifacts.rglob("*"):  # the token reaches neither the artifacts nor the log
         if path.is_file():
             assert fake.token.encode() not in path.read_bytes(), path
     assert fake.token not in log
 
 
-def test_a_failed_script_still_leaves_a_dotenv_report_and_fails_the_job(
+@pytest.mark.parametrize("package", ["missing", "not_ciopt"])
+def test_a_failed_install_still_leaves_a_dotenv_report_and_fails_the_job(
+    package: str,
     gitlab_ci_local: GitLabCiLocal,
     project: Path,
     environ: dict[str, str],
@@ -216,12 +228,17 @@ def test_a_failed_script_still_leaves_a_dotenv_report_and_fails_the_job(
     tmp_path: Path,
 ) -> None:
     args = _variables(fake, project, CI_PIPELINE_SOURCE="web", CIOPT_ISSUE="1")
-    missing = tmp_path / "nowhere" / "ciopt-0.1.0-py3-none-any.whl"  # pip install fails
-    args += ["--input", f"ciopt_package={missing}", "--force-shell-executor", "ciopt"]
+    wheel = {
+        "missing": tmp_path / "nowhere" / "ciopt-0.1.0-py3-none-any.whl",  # pip cannot find it
+        "not_ciopt": wheelhouse.index.locked["six"],  # a wheel, but not ciopt's
+    }[package]
+    args += ["--input", f"ciopt_package={wheel}", "--force-shell-executor", "ciopt"]
     done = gitlab_ci_local.run(
         project, args, environ=environ | wheelhouse.pip_environ(), timeout=300
     )
     assert done.returncode != 0 and "FAIL  ciopt" in done.stdout, done.stdout + done.stderr
+    if package == "not_ciopt":
+        assert "the ciopt_package input must name one ciopt wheel" in done.stdout
     dotenv = project / ".gitlab-ci-local/artifacts/ciopt/.gitlab-ci-reports/dotenv/ciopt.env"
     assert dotenv.read_text().split() == ["CIOPT_VERDICT=none"]  # from the after_script
     assert fake.calls == []  # ciopt never ran

