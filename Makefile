@@ -63,6 +63,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests examples/make_example_repo.py examples/power dagger/src requirements
 	$(BIN)/ruff format --check src tests examples/make_example_repo.py examples/power dagger/src \
 		requirements
+	$(BIN)/lint-imports  # the layers, no circles, one way into each package: [tool.importlinter]
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

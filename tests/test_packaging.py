@@ -10,7 +10,7 @@ from importlib.resources import files
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 

@@ -62,11 +62,6 @@ class Ledger:
             if self.spent[name] + step > allowed[name] or self.spent[name] >= allowed[name] > 0:
                 raise BudgetExhausted(name, self.spent[name], allowed[name])
 
-    def remaining(self, name: str) -> float:
-        return float(self.limits.model_dump()[name]) - (
-            self.wall_seconds() if name == "wall_seconds" else self.spent[name]
-        )
-
     def snapshot(self) -> dict[str, dict[str, float]]:
         spent = {k: round(v, 6) for k, v in self.spent.items()}
         spent["wall_seconds"] = round(self.wall_seconds(), 3)

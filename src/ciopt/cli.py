@@ -13,13 +13,7 @@ import traceback
 from collections.abc import Sequence
 
 from ciopt import __version__
-from ciopt.commands import calibrate as calibrate_cmd
-from ciopt.commands import compare as compare_cmd
-from ciopt.commands import outputs as outputs_cmd
-from ciopt.commands import policy as policy_cmd
-from ciopt.commands import replay as replay_cmd
-from ciopt.commands import run as run_cmd
-from ciopt.commands import trace as trace_cmd
+from ciopt.commands import COMMANDS
 from ciopt.errors import CioptError
 from ciopt.trace import Redactor
 
@@ -30,21 +24,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ciopt", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ciopt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    commands = {
-        "run": run_cmd,
-        "compare": compare_cmd,
-        "calibrate": calibrate_cmd,
-        "policy": policy_cmd,
-        "replay": replay_cmd,
-        "trace": trace_cmd,
-        "outputs": outputs_cmd,
-    }
-    for command in commands.values():
+    for command in COMMANDS.values():
         command.add_parser(sub)
     args = parser.parse_args(argv)
     redact = Redactor.from_environ(os.environ).text
     try:
-        return int(commands[args.command].run(args))
+        return int(COMMANDS[args.command].run(args))
     except CioptError as exc:
         print(f"error: {redact(str(exc))}", file=sys.stderr)
         return 1

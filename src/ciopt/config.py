@@ -15,9 +15,11 @@ from pydantic_settings import (
 )
 
 from ciopt.errors import ConfigError, RequestError
-from ciopt.executors.base import DEFAULT_IMAGE
 
-__all__ = ["Limits", "Price", "Settings", "load_settings"]
+__all__ = ["DEFAULT_IMAGE", "Limits", "Price", "Settings", "load_settings"]
+
+# The image the client's code runs in when an executor uses containers (``--image``).
+DEFAULT_IMAGE = "python:3.12-slim"
 
 
 class Limits(BaseModel):

@@ -40,8 +40,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from action.expressions import Status, Strict, evaluate_if, interpolate, to_text
-from action.standins import Call, StandIn, StepFailed
+from tests.action.expressions import Status, Strict, evaluate_if, interpolate, to_text
+from tests.action.standins import Call, StandIn, StepFailed
 
 __all__ = ["Job", "Runner", "SimulationError", "StepResult", "load_yaml", "parse_file_command"]
 

@@ -21,13 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from forges.fake_github import FakeGitHub
-from lock.index import FutureIndex, future_index, installed, read_lock, serve_index
 from packaging.version import Version
 
-from action.simulate import Job, load_yaml
-from action.standins import UploadArtifact
-from action.world import (
+from tests.action.simulate import Job, load_yaml
+from tests.action.standins import UploadArtifact
+from tests.action.world import (
     KEY,
     Project,
     World,
@@ -36,7 +34,9 @@ from action.world import (
     python_version,
     served_github,
 )
-from conftest import ISSUE_BODY, winner_script
+from tests.helpers import ISSUE_BODY, winner_script
+from tests.helpers.fake_github import FakeGitHub
+from tests.helpers.lock_index import FutureIndex, future_index, installed, read_lock, serve_index
 
 pytestmark = pytest.mark.e2e
 

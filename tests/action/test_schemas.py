@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 WORKFLOWS = sorted((ROOT / "examples" / "github").glob("*.yml"))
 CHECK = Path(sys.executable).parent / "check-jsonschema"

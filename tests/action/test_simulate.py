@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from action.expressions import ExpressionError, Status, Strict, evaluate, evaluate_if
-from action.simulate import Job, Runner, SimulationError, parse_file_command
-from action.standins import Call, cache_pair, upload_artifact
+from tests.action.expressions import ExpressionError, Status, Strict, evaluate, evaluate_if
+from tests.action.simulate import Job, Runner, SimulationError, parse_file_command
+from tests.action.standins import Call, cache_pair, upload_artifact
 
 
 def _runner(tmp_path: Path, action: str, uses: dict[str, Any]) -> Runner:

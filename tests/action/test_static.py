@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from action.simulate import load_yaml
-from conftest import ROOT
+from tests.action.simulate import load_yaml
+from tests.helpers import ROOT
 
 ACTION = load_yaml(ROOT / "action.yml")
 STEPS: list[dict[str, Any]] = ACTION["runs"]["steps"]

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import responses
-from forges.fake_github import FakeGitHub
-from forges.serve import free_address, serve
 
-from action.simulate import Job, Runner
-from action.standins import UploadArtifact, cache_pair, setup_python, upload_artifact
-from conftest import ROOT, git
-from make_example_repo import make_repo
+from tests.action.simulate import Job, Runner
+from tests.action.standins import UploadArtifact, cache_pair, setup_python, upload_artifact
+from tests.helpers import ROOT, git, make_repo
+from tests.helpers.fake_github import FakeGitHub
+from tests.helpers.serve import free_address, serve
 
 __all__ = ["KEY", "Project", "World", "python_version"]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ciopt.agent import EXPLAIN, Predictor, open_model, schema_hashes
-from ciopt.agent.explain import ExplainInput
 from ciopt.agent.policy import PolicyRegistry
-from ciopt.agent.propose import TargetRef
+from ciopt.agent.signatures.explain import ExplainInput
+from ciopt.agent.signatures.propose import TargetRef
 from ciopt.budget import Ledger
 from ciopt.cli import main
 from ciopt.config import Limits
@@ -25,9 +25,10 @@ def _explain(repo: Path, tmp_path: Path) -> str:
     script.write_text(json.dumps({"content": TOLD}) + "\n")
     trace = tmp_path / "t.jsonl"
     trace.unlink(missing_ok=True)
+    tracer = Tracer(trace)
     predict = Predictor(
         {"default": open_model(f"scripted:{script}")},
-        tracer=Tracer(trace),
+        tracer=tracer,
         ledger=Ledger(Limits()),
         policies=PolicyRegistry(repo / ".ciopt" / "policies", schema_hashes()),
     )
@@ -35,7 +36,10 @@ def _explain(repo: Path, tmp_path: Path) -> str:
         targets=[TargetRef(path="m.py", qualname="f")], diff="-a\n+b\n", measurement="2x",
         correctness="equal",
     )  # fmt: skip
-    assert predict(EXPLAIN, inputs).output.title == "Use a set"
+    try:
+        assert predict(EXPLAIN, inputs).output.title == "Use a set"
+    finally:
+        tracer.close()
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     (span,) = [r for r in records if r["type"] == "span_end" and r["name"] == "predict"]
     (instruction,) = [

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ciopt.agent import EXPLAIN, PROPOSE, DecodeFailed, Predictor, open_model, schema_hashes
-from ciopt.agent.explain import ExplainInput
 from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.policy import DecodePolicy, Demo, Policy, PolicyParams, PolicyRegistry
-from ciopt.agent.propose import ProposeInput, SourceFile, TargetRef
+from ciopt.agent.signatures.explain import ExplainInput
+from ciopt.agent.signatures.propose import ProposeInput, SourceFile, TargetRef
 from ciopt.budget import Ledger
 from ciopt.config import Limits
 from ciopt.errors import BudgetExhausted, ConfigError, ModelError
@@ -50,18 +50,24 @@ def _ends(path: Path, name: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def predictor(
     tmp_path: Path, script: Callable[[list[str]], Path]
-) -> Callable[..., tuple[Predictor, Path]]:
+) -> Iterator[Callable[..., tuple[Predictor, Path]]]:
+    """A predictor on scripted replies, and the trace it writes (closed when the test ends)."""
+    tracers: list[Tracer] = []
+
     def make(
         replies: list[str], *, limits: Limits | None = None, capture: str = "full", **kw: Any
     ) -> tuple[Predictor, Path]:
         trace = tmp_path / "trace.jsonl"
         tracer = Tracer(trace)
+        tracers.append(tracer)
         ledger = Ledger(limits or Limits())
         tracer.budget = ledger.snapshot
         models = {"default": open_model(f"scripted:{script(replies)}"), **kw.pop("models", {})}
         return Predictor(models, tracer=tracer, ledger=ledger, capture=capture, **kw), trace  # type: ignore[arg-type]
 
-    return make
+    yield make
+    for tracer in tracers:
+        tracer.close()
 
 
 def test_a_malformed_reply_is_repaired_and_both_attempts_are_in_the_receipt(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from ciopt.agent import EXPLAIN, PROPOSE, REPAIR, SIGNATURES, schema_hashes
+from ciopt.agent.context import Caller, HotLine
 from ciopt.agent.ir import BLOB_MIN_CHARS, render
-from ciopt.agent.propose import Attempt, HotSpot, ProposeInput, SourceFile, TargetRef
-from ciopt.agent.repair import FailedCandidate, RepairInput
-from ciopt.agent.signature import DemoText
-from ciopt.context import Caller, HotLine
+from ciopt.agent.signatures.propose import Attempt, HotSpot, ProposeInput, SourceFile, TargetRef
+from ciopt.agent.signatures.repair import FailedCandidate, RepairInput
+from ciopt.agent.signatures.signature import DemoText
 
 SOURCE = (
     "def f(xs):\n    out = []\n    for x in xs:\n        if x not in out:\n"

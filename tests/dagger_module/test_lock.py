@@ -21,11 +21,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lock.index import FutureIndex, future_index, installed, read_lock, serve_index
 from packaging.utils import parse_wheel_filename
 from uv import find_uv_bin
 
-from conftest import ROOT
+from tests.helpers import ROOT
+from tests.helpers.lock_index import FutureIndex, future_index, installed, read_lock, serve_index
 
 MODULE = ROOT / "dagger"
 LOCK = MODULE / "requirements.lock"

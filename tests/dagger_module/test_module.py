@@ -14,12 +14,13 @@ from typing import Any
 import anyio
 import dagger
 import pytest
-from executors.fake_engine import FakeEngine
 
-from ciopt.client import INJECT_DIR, PYTEST_BASE
-from ciopt.executors import DEFAULT_IMAGE
-from ciopt.executors.dagger import PIP_CACHE_PATH, DaggerExecutor
+from ciopt.client.interpreter import PYTEST_BASE
+from ciopt.config import DEFAULT_IMAGE
+from ciopt.executors.dagger.executor import PIP_CACHE_PATH, DaggerExecutor
+from ciopt.inject import INJECT_DIR
 from ciopt.measure.bench import CPU_TIMER
+from tests.helpers.fake_engine import FakeEngine
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "dagger" / "src"))

@@ -10,7 +10,7 @@ from typing import Protocol
 import pytest
 
 from ciopt.cli import main
-from conftest import git
+from tests.helpers import git
 
 pytestmark = pytest.mark.e2e
 

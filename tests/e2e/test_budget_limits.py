@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 pytestmark = pytest.mark.e2e
 

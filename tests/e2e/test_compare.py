@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 sys.path.insert(0, str(EXAMPLES / "power"))
 from make_pair_repo import make

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ciopt.cli import main
-from conftest import git
+from tests.helpers import git
 
 pytestmark = pytest.mark.e2e
 

@@ -8,12 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from executors.fake_engine import FakeEngine, HostRunner
 
 from ciopt.cli import main
-from ciopt.client import INJECT_DIR
+from ciopt.inject import INJECT_DIR
 from ciopt.trace.read import read_trace
-from conftest import EXAMPLES
+from tests.helpers import EXAMPLES
+from tests.helpers.fake_engine import FakeEngine, HostRunner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES, git, parse_otlp, prompts
+from tests.helpers import EXAMPLES, git, parse_otlp, prompts
 
 pytestmark = pytest.mark.e2e
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import responses
-from forges.fake_github import FakeGitHub
-from forges.fake_gitlab import FakeGitLab
 
 from ciopt.cli import main
-from conftest import BENCH, ISSUE_BODY, REQUEST, git, winner_script
+from tests.helpers import BENCH, ISSUE_BODY, REQUEST, git, winner_script
+from tests.helpers.fake_github import FakeGitHub
+from tests.helpers.fake_gitlab import FakeGitLab
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES
+from tests.helpers import EXAMPLES
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
-from conftest import EXAMPLES, git
+from tests.helpers import EXAMPLES, git
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from ciopt.config import Settings
 from ciopt.errors import ConfigError
 from ciopt.forges import open_forge
 from ciopt.git import Git
-from conftest import git
+from tests.helpers import git
 
 
 def _commit(repo: Path, text: str) -> str:

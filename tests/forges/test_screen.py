@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ciopt.forges.base import Ask, Comment, Ignored, Person, Rules, Thread
-from ciopt.forges.screen import screen
+from ciopt.forges.screen import screen_ask
 
 RULES = Rules(label="optimize", phrase="/optimize", allowed_bots=("renovate[bot]",), me="ciopt-bot")
 THREAD = Thread(number=4, kind="pull")
@@ -31,7 +31,7 @@ def _comment_ask(body: str, login: str = "alice", bot: bool = False) -> Ask:
 )
 def test_comments_are_screened(body: str, login: str, bot: bool, reason: str | None) -> None:
     ask = _comment_ask(body, login, bot)
-    found = screen(ask, RULES)
+    found = screen_ask(ask, RULES)
     if reason is None:
         assert found == ask
     else:
@@ -40,6 +40,6 @@ def test_comments_are_screened(body: str, login: str, bot: bool, reason: str | N
 
 def test_a_label_needs_no_phrase_but_a_bot_adding_it_is_ignored() -> None:
     person = Ask(thread=THREAD, author=Person(login="alice"), text="target=a.py::f", via="label")
-    assert screen(person, RULES) == person
+    assert screen_ask(person, RULES) == person
     robot = person.model_copy(update={"author": Person(login="triage[bot]", bot=True)})
-    assert isinstance(screen(robot, RULES), Ignored)
+    assert isinstance(screen_ask(robot, RULES), Ignored)

@@ -7,8 +7,8 @@ import urllib.request
 import pytest
 import responses
 
-from forges.fake_github import FakeGitHub
-from forges.serve import free_address, serve
+from tests.helpers.fake_github import FakeGitHub
+from tests.helpers.serve import free_address, serve
 
 
 def test_a_fake_answers_another_process_over_http(rsps: responses.RequestsMock) -> None:
@@ -30,3 +30,4 @@ def test_a_fake_answers_another_process_over_http(rsps: responses.RequestsMock) 
         with pytest.raises(urllib.error.HTTPError) as missing:
             urllib.request.urlopen(urllib.request.Request(f"{address}/nowhere", headers=auth))
         assert missing.value.code == 404
+        missing.value.close()  # the error holds the response, and its socket

@@ -12,7 +12,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 __all__ = ["COMPONENT", "EXAMPLE", "Component", "Include", "load", "read_include"]
 

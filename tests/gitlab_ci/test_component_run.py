@@ -19,15 +19,15 @@ from typing import Any
 
 import pytest
 import responses
-from forges.fake_gitlab import FakeGitLab
-from forges.serve import free_address, serve
-from lock.index import installed, read_lock
 from packaging.version import Version
 
-from conftest import ISSUE_BODY, ROOT, git, winner_script
-from gitlab_ci.component import EXAMPLE, Include, read_include
-from gitlab_ci.tools import GitLabCiLocal, find_gitlab_ci_local
-from gitlab_ci.wheelhouse import Wheelhouse, build_wheelhouse
+from tests.gitlab_ci.component import EXAMPLE, Include, read_include
+from tests.gitlab_ci.tools import GitLabCiLocal, find_gitlab_ci_local
+from tests.gitlab_ci.wheelhouse import Wheelhouse, build_wheelhouse
+from tests.helpers import ISSUE_BODY, ROOT, git, winner_script
+from tests.helpers.fake_gitlab import FakeGitLab
+from tests.helpers.lock_index import installed, read_lock
+from tests.helpers.serve import free_address, serve
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
-from gitlab_ci.component import COMPONENT, EXAMPLE, Component, load, read_include
+from tests.gitlab_ci.component import COMPONENT, EXAMPLE, Component, load, read_include
+from tests.helpers import ROOT
 
 SAMPLES: list[dict[str, Any]] = [
     {},  # the defaults

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REQUIRE_TOOLS, ROOT, require_command
+from tests.helpers import REQUIRE_TOOLS, ROOT, require_command
 
 __all__ = ["GitLabCiLocal", "find_gitlab_ci_local"]
 

@@ -19,9 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lock.index import FutureIndex, future_index
-
-from conftest import ROOT
+from tests.helpers import ROOT
+from tests.helpers.lock_index import FutureIndex, future_index
 
 __all__ = ["Wheelhouse", "build_wheelhouse"]
 

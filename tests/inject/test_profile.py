@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ciopt.client import INJECT_DIR
-from ciopt.context import read_line_profile
+from ciopt.agent.context import read_line_profile
+from ciopt.inject import INJECT_DIR
 from ciopt.inject.ciopt_profile import USAGE, parse
 
 PROFILE = str(INJECT_DIR / "ciopt_profile.py")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ciopt.client import INJECT_DIR
+from ciopt.inject import INJECT_DIR
 
 DRIVER = INJECT_DIR / "ciopt_together.py"
 

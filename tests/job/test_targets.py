@@ -7,7 +7,7 @@ import pytest
 from ciopt.errors import RequestError
 from ciopt.git import Git
 from ciopt.job.targets import changed_targets
-from conftest import git
+from tests.helpers import git
 
 
 def _branch_with(repo: Path, files: dict[str, str]) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ciopt.client import Client, ProbeReport
+from ciopt.client.interpreter import Client, ProbeReport
 from ciopt.executors import open_executor
 from ciopt.measure.bench import CPU_TIMER, BenchOptions, run_benchmarks
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.budget import Ledger
-from ciopt.client import Client
+from ciopt.client.interpreter import Client
 from ciopt.config import Limits
 from ciopt.errors import BaselineError, BudgetExhausted
 from ciopt.measure import BenchOptions, Comparison, Design, run_experiment, stats

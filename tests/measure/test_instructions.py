@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ciopt.client import Client
+from ciopt.client.interpreter import Client
 from ciopt.errors import BaselineError, EnvironmentProblem
 from ciopt.measure.instructions import PYTEST_INSTR, InstrRun, count_instructions, read_total
-from conftest import local_client, require_command
+from tests.helpers import local_client, require_command
 
 needs_valgrind = pytest.mark.usefixtures("valgrind")
 

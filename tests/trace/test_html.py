@@ -7,7 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from test_read import (
+
+from ciopt.cli import main
+from ciopt.trace import Tracer
+from ciopt.trace.html import render_html, write_html
+from ciopt.trace.read import read_trace
+from ciopt.trace.summary import summarize
+from tests.trace.written import (
     CODE,
     REPAIR,
     RESPONSE,
@@ -16,12 +22,6 @@ from test_read import (
     write_crashed_trace,
     write_run_trace,
 )
-
-from ciopt.cli import main
-from ciopt.trace import Tracer
-from ciopt.trace.html import render_html, write_html
-from ciopt.trace.read import read_trace
-from ciopt.trace.summary import summarize
 
 
 def page(trace: Path) -> str:

@@ -13,7 +13,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status, TracesData
 from ciopt.trace import Tracer
 from ciopt.trace.otlp import export_otlp
 from ciopt.trace.read import read_trace
-from conftest import parse_otlp
+from tests.helpers import parse_otlp
 
 
 def traced_run(path: Path) -> Tracer:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_read import POLICY, write_crashed_trace, write_run_trace
 
 from ciopt.cli import main
 from ciopt.trace.read import read_trace
 from ciopt.trace.summary import summarize
+from tests.trace.written import POLICY, write_crashed_trace, write_run_trace
 
 
 def test_summary_of_a_finished_run(tmp_path: Path) -> None:

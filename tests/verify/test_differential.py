@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from ciopt.verdict import Differential
-from ciopt.verify.compare import Tolerance
 from ciopt.verify.differential import Options, Replayer, changed_between, functions_in
-from conftest import local_client
+from ciopt.verify.equality import Tolerance
+from tests.helpers import local_client
 
 SOURCE = """
 from __future__ import annotations

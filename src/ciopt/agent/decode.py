@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ciopt.agent.edits import EditError
-from ciopt.agent.signature import Signature
+from ciopt.agent.signatures.signature import Signature
 
 __all__ = ["DecodeError", "decode"]
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ciopt.agent.hashing import canonical_json, sha256_hex
 from ciopt.errors import ConfigError
-from ciopt.trace.redact import Redactor
+from ciopt.trace import Redactor
 
 __all__ = [
     "ACTIVE_SCHEMA",

@@ -22,7 +22,7 @@ from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.ir import Message, render, templates
 from ciopt.agent.models import Completion, Model
 from ciopt.agent.policy import Policy, PolicyRegistry, default_params
-from ciopt.agent.signature import DemoText, Signature
+from ciopt.agent.signatures.signature import DemoText, Signature
 from ciopt.budget import Ledger
 from ciopt.errors import BudgetExhausted, ConfigError, ModelError
 from ciopt.trace import Span, Tracer

@@ -14,7 +14,7 @@ from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.ir import Message
 from ciopt.agent.models import Completion
 from ciopt.errors import ModelError
-from ciopt.trace.read import TraceFile
+from ciopt.trace import TraceFile
 
 __all__ = ["Recorded", "ReplayModel", "recorded_calls"]
 
@@ -58,6 +58,11 @@ class ReplayModel:
         self._used = [False] * len(calls)
         self.exact = 0
         self.drifted = 0
+
+    @property
+    def calls(self) -> list[Recorded]:
+        """The recorded calls it answers from."""
+        return list(self._calls)
 
     def complete(self, messages: list[Message]) -> Completion:
         digest = sha256_hex(messages)

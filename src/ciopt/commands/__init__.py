@@ -1,1 +1,22 @@
-"""One module per subcommand; each exposes ``add_parser`` and a function returning an exit code."""
+"""The subcommands: argument parsing and printing only, each calling one flow (``ciopt.flows``)
+or the CI job (``ciopt.job``). Each module has ``add_parser(sub)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from ciopt.commands import calibrate, compare, outputs, policy, replay, run, trace
+
+__all__ = ["COMMANDS"]
+
+# by name, in the order ``ciopt --help`` lists them
+COMMANDS: dict[str, ModuleType] = {
+    "run": run,
+    "compare": compare,
+    "calibrate": calibrate,
+    "policy": policy,
+    "replay": replay,
+    "trace": trace,
+    "outputs": outputs,
+}

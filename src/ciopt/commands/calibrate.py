@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ciopt.commands.common import Session, add_measure_flags, measure_flags
-from ciopt.comparing import default_bench, measure_sides, open_client, prepare
-from ciopt.git import Git
-from ciopt.measure.analysis import OVERALL, mean_logs
-from ciopt.measure.calibration import Calibration, Noise, noise
-from ciopt.measure.setup import bench_options, calibration_path, design
-from ciopt.report.render import render_calibration
-from ciopt.workspace import Worktrees
+from ciopt.commands.flags import add_measure_flags, measure_flags
+from ciopt.flows import Session, calibrate_machine
+from ciopt.report import render_calibration
 
 __all__ = ["DEFAULT_SECONDS", "add_parser", "run"]
 
@@ -46,64 +39,14 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
-    with Session("calibrate", args, environ, **measure_flags(args)) as session:
-        settings, environ = session.settings, session.environ
-        git = Git.open(args.repo)
-        with Worktrees(git) as trees:
-            selectors = tuple(args.bench or default_bench(git.path))
-            sides = prepare(trees, git, args.ref, args.ref, selectors)
-            client = open_client(settings, git, sides.base, environ, session.open_executor())
-            exp = replace(
-                design(settings, selectors=selectors),
-                time_budget=args.seconds,
-                max_rounds=max(settings.rounds, 1000),
-                early_stop=False,
-            )
-            comparison = measure_sides(
-                client,
-                sides,
-                bench_options(settings, selectors),
-                exp,
-                measure="walltime",
-                ledger=session.ledger,
-                tracer=session.tracer,
-                bench_dir=session.out.bench,
-                calibration=True,
-            )
-        logs = comparison.samples.logs()
-        rounds = comparison.overall.estimate.rounds
-        round_s = comparison.seconds / max(1, rounds)
-        per_compare = settings.time_budget / round_s
-
-        def judged(name: str, series: list[float]) -> Noise:
-            return noise(
-                name,
-                series,
-                confidence=exp.confidence,
-                min_effect=exp.min_effect,
-                rounds_per_compare=per_compare,
-            )
-
-        overall_logs = mean_logs(list(logs.values()))
-        calibration = Calibration(
-            sha=sides.base_sha,
-            python=client.python,
-            pairing=exp.pairing,
-            cpus=os.cpu_count() or 1,
-            time_budget=settings.time_budget,
-            round_seconds=round_s,
-            confidence=exp.confidence,
-            min_effect=exp.min_effect,
-            benchmarks=[judged(name, series) for name, series in logs.items()],
-            overall=judged(OVERALL, overall_logs),
+    with Session("calibrate", args.repo, environ, **measure_flags(args)) as session:
+        done = calibrate_machine(
+            session,
+            args.repo,
+            args.ref,
+            bench=args.bench or (),
+            seconds=args.seconds,
+            save=not args.no_save,
         )
-        text = calibration.to_json()
-        (session.out.path / "calibration.json").write_text(text)
-        saved = None
-        if not args.no_save:
-            saved = calibration_path(git)
-            saved.parent.mkdir(parents=True, exist_ok=True)
-            saved.write_text(text)
-        session.tracer.event("calibration", **calibration.model_dump(by_alias=True))
-        print(render_calibration(calibration, comparison.warnings, saved), end="")
+        print(render_calibration(done.calibration, done.warnings, done.saved), end="")
         return 0

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ciopt.job.outputs import collect
+from ciopt.job import collect
 
 __all__ = ["add_parser", "run"]
 

@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ciopt.agent.policy import Policy, PolicyParams, PolicyRegistry, short_id
+from ciopt.agent import Policy, PolicyParams, PolicyRegistry, short_id
 from ciopt.errors import ConfigError
 
 __all__ = ["add_parser", "run"]
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 def starter(signature: str) -> Policy:
     """The signature's built-in prompting as a policy, pinned to this ciopt's versions."""
-    from ciopt.agent.signatures import SIGNATURES  # noqa: PLC0415
+    from ciopt.agent import SIGNATURES  # noqa: PLC0415
 
     if signature not in SIGNATURES:
         raise ConfigError(f"unknown signature {signature!r}; known: {', '.join(SIGNATURES)}")
@@ -94,7 +94,7 @@ def _version(package: str) -> str:
 def _schema_hashes() -> dict[str, str]:
     """The current schema hash of every signature this ciopt knows."""
     # imported on use: the signatures module pulls in the whole agent layer
-    from ciopt.agent.signatures import schema_hashes  # noqa: PLC0415
+    from ciopt.agent import schema_hashes  # noqa: PLC0415
 
     return dict(schema_hashes())
 

@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ciopt.trace.html import write_html
-from ciopt.trace.read import read_trace
-from ciopt.trace.summary import summarize
+from ciopt.trace import read_trace, summarize, write_html
 
 __all__ = ["add_parser", "run"]
 

@@ -5,7 +5,8 @@
             engine can start
     auto    dagger when an engine starts, else local, with a note that says why
 
-Add one by writing a module against ``Executor`` and an opener in ``EXECUTORS``.
+Add one by writing a module against ``Executor`` (``base``) and an opener in ``EXECUTORS``.
+What any of them may pass to the client's code is decided in ``env``.
 """
 
 from __future__ import annotations
@@ -14,32 +15,35 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ciopt.config import DEFAULT_IMAGE
 from ciopt.errors import ConfigError
 from ciopt.executors.base import (
-    DEFAULT_IMAGE,
+    Command,
     EngineUnavailable,
     Executor,
-    Job,
     RunsTogether,
+    one_line,
     run_together,
-    scrubbed_env,
 )
+from ciopt.executors.env import scrubbed_env, unsafe_names
 from ciopt.executors.local import LocalExecutor
 from ciopt.executors.opened import Opened
 
 CONNECT_TIMEOUT = 120.0  # seconds: a first start pulls the engine's image
 
 __all__ = [
-    "DEFAULT_IMAGE",
     "EXECUTORS",
+    "Command",
+    "EngineUnavailable",
     "Executor",
     "ExecutorOptions",
-    "Job",
     "Opened",
     "RunsTogether",
+    "one_line",
     "open_executor",
     "run_together",
     "scrubbed_env",
+    "unsafe_names",
 ]
 
 
@@ -59,8 +63,8 @@ def _engine(options: ExecutorOptions) -> Opened:
 
     dagger-io is imported here, not above: it takes a second, and most runs use ``local``.
     """
-    from ciopt.executors.connect import connect  # noqa: PLC0415
-    from ciopt.executors.dagger import DaggerExecutor  # noqa: PLC0415
+    from ciopt.executors.dagger.connect import connect  # noqa: PLC0415
+    from ciopt.executors.dagger.executor import DaggerExecutor  # noqa: PLC0415
 
     engine = connect(timeout=options.connect_timeout, environ=options.environ)
     executor = DaggerExecutor(engine.client, image=options.image, portal=engine.portal)

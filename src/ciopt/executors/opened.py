@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ciopt.executors.base import Executor, Job, run_together
+from ciopt.executors.base import Command, Executor, run_together
 from ciopt.proc import Completed
 
 __all__ = ["Opened"]
@@ -36,7 +36,7 @@ class Opened:
     ) -> Completed:
         return self.executor.run(cwd, argv, env=env, timeout=timeout)
 
-    def run_together(self, jobs: Sequence[Job], *, timeout: float) -> list[Completed]:
+    def run_together(self, jobs: Sequence[Command], *, timeout: float) -> list[Completed]:
         return run_together(self.executor, jobs, timeout=timeout)
 
     def close(self) -> None:

@@ -1,6 +1,16 @@
-"""Forges by name. Add one by writing a module against ``Forge`` and registering it here.
+"""Forges by name: where requests come from and where results go for review.
 
-Hosted forges are imported when opened, so a local run never loads PyGithub or python-gitlab.
+    base      the interface (``Forge``) and its models: asks, threads, people, publications
+    github    PyGithub (``api``) and the Actions events read as asks (``events``)
+    gitlab    python-gitlab (``api``) and the pipeline's variables and webhooks (``events``)
+    local     a branch, and the pull request as a markdown file beside it
+    none      nothing published (replays)
+    screen    which asks are requests: the rules every forge shares
+    remote    pushing and fetching with a token that never reaches argv or a log
+    fork      is this job running for a fork's pull request (no secrets)?
+
+Add one by writing a module against ``Forge`` and registering it in ``FORGES``. Hosted forges are
+imported when opened, so a local run never loads PyGithub or python-gitlab.
 """
 
 from __future__ import annotations
@@ -22,8 +32,10 @@ from ciopt.forges.base import (
     Rules,
     Thread,
 )
+from ciopt.forges.fork import fork_context
 from ciopt.forges.local import LocalForge
 from ciopt.forges.none import NoForge
+from ciopt.forges.screen import screen_ask
 
 __all__ = [
     "FORGES",
@@ -38,20 +50,22 @@ __all__ = [
     "Publication",
     "Rules",
     "Thread",
+    "fork_context",
     "open_forge",
+    "screen_ask",
 ]
 
 Opener = Callable[[Settings, Mapping[str, str]], Forge]
 
 
 def _github(settings: Settings, environ: Mapping[str, str]) -> Forge:
-    from ciopt.forges.github import GitHubForge  # noqa: PLC0415 (PyGithub only when used)
+    from ciopt.forges.github.api import GitHubForge  # noqa: PLC0415 (PyGithub only when used)
 
     return GitHubForge.from_environ(settings, environ)
 
 
 def _gitlab(settings: Settings, environ: Mapping[str, str]) -> Forge:
-    from ciopt.forges.gitlab import GitLabForge  # noqa: PLC0415 (python-gitlab only when used)
+    from ciopt.forges.gitlab.api import GitLabForge  # noqa: PLC0415 (python-gitlab only when used)
 
     return GitLabForge.from_environ(settings, environ)
 

@@ -1,4 +1,4 @@
-"""Which asks are requests: the rules every forge shares (DESIGN §6).
+"""Which asks are requests: the rules every forge shares.
 
 A comment counts only when it says the trigger phrase, was not written by ciopt (its hidden
 marker, or its login), and was not written by another bot unless that bot is allowed.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from ciopt.forges.base import MARKER, Ask, Ignored, Person, Rules
 from ciopt.request import mentions
 
-__all__ = ["screen"]
+__all__ = ["screen_ask"]
 
 
-def screen(ask: Ask, rules: Rules) -> Ask | Ignored:
+def screen_ask(ask: Ask, rules: Rules) -> Ask | Ignored:
     """``ask`` if it is a request ciopt should answer, else why not."""
     if _is_me(ask.author, rules):
         return Ignored(reason="own_comment", message="the event is ciopt's own doing")

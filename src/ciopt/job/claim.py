@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ciopt.forges.base import Comment
+from ciopt.forges import Comment
 
 __all__ = ["Claim", "Decision", "Labels", "decide", "marker", "read_marker"]
 
@@ -53,10 +53,6 @@ class Labels(BaseModel):
     @property
     def failed(self) -> str:
         return f"{self.ask}:failed"
-
-    @property
-    def states(self) -> tuple[str, str, str]:
-        return (self.running, self.done, self.failed)
 
 
 def marker(claim: Claim) -> str:

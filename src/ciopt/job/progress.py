@@ -15,9 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ciopt.errors import CioptError
-from ciopt.forges.base import Comment, Forge, Links, Person, Thread
+from ciopt.forges import Comment, Forge, Links, Person, Thread
 from ciopt.job.claim import Claim, State, marker
-from ciopt.report.render import render_text
+from ciopt.report import render_text
 from ciopt.verdict import Verdict
 
 __all__ = ["Progress", "Step"]

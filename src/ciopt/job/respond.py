@@ -8,47 +8,45 @@ trace; a poll's requests go in ``<out>/<issue-12>/`` folders.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ciopt.agent import Model
-from ciopt.agent.models import missing_credentials
-from ciopt.commands.common import Session
+from ciopt.agent import missing_credentials
 from ciopt.config import Settings, load_settings
 from ciopt.errors import CioptError, ConfigError
-from ciopt.forges import Ask, Forge, Ignored, Rules, Thread, open_forge
-from ciopt.forges.fork import fork_context
-from ciopt.forges.screen import screen
+from ciopt.flows import Session, optimize_request
+from ciopt.forges import Ask, Forge, Ignored, Rules, Thread, fork_context, open_forge, screen_ask
 from ciopt.git import Git
 from ciopt.job.claim import Claim, Labels, decide
 from ciopt.job.progress import Progress
 from ciopt.job.targets import changed_targets
-from ciopt.report.render import render_text
+from ciopt.report import render_text
 from ciopt.request import asked_keys
 from ciopt.trace import Redactor
 from ciopt.verdict import Origin, Verdict
 
-__all__ = ["respond"]
+__all__ = ["answer_requests"]
 
-Optimize = Callable[..., Verdict]
 Opener = Callable[[str, Settings, Mapping[str, str]], Forge]
 
 
-def respond(
-    args: argparse.Namespace,
+def answer_requests(
+    repo: Path,
     environ: Mapping[str, str],
     flags: dict[str, Any],
     *,
-    optimize: Optimize,
-    models: Callable[[Settings], Mapping[str, Model]],
+    poll: int | None = None,
     opener: Opener = open_forge,
 ) -> int:
-    """Exit code: 0 when every request was answered (refusals included), 1 when one failed."""
-    settings = load_settings(args.repo if args.repo.is_dir() else None, **flags)
+    """Answer the requests of the CI event in ``environ`` (or, with ``poll``, up to that many
+    that the forge's API lists), in the checkout ``repo``, with the settings ``flags`` give.
+
+    Exit code: 0 when every request was answered (refusals included), 1 when one failed.
+    """
+    settings = load_settings(repo if repo.is_dir() else None, **flags)
     fork = fork_context(environ)
     try:
         forge = opener(settings.forge, settings, environ)
@@ -66,8 +64,8 @@ def respond(
         me=forge.whoami(),
     )
     asks: list[Ask] = []
-    for found in forge.asks(environ, rules, args.poll):
-        kept = screen(found, rules) if isinstance(found, Ask) else found
+    for found in forge.asks(environ, rules, poll):
+        kept = screen_ask(found, rules) if isinstance(found, Ask) else found
         if isinstance(kept, Ignored):
             print(f"ciopt: not a request ({kept.reason}): {kept.message}")
         else:
@@ -78,9 +76,9 @@ def respond(
     codes = []
     for ask in asks:
         out = settings.out / ask.thread.key if len(asks) > 1 and ask.thread else settings.out
-        job = Job(ask, forge=forge, rules=rules, settings=settings, environ=environ)
+        responder = Responder(ask, forge=forge, rules=rules, settings=settings, environ=environ)
         try:
-            codes.append(job.answer(args, {**flags, "out": out}, optimize, models))
+            codes.append(responder.answer(repo, {**flags, "out": out}))
         except CioptError as exc:
             if len(asks) == 1:
                 raise  # the CLI says it
@@ -94,8 +92,8 @@ def respond(
     return max(codes)
 
 
-class Job:
-    """One request, answered in one session."""
+class Responder:
+    """One request, answered in one session: authorized, claimed, run, reported."""
 
     def __init__(
         self,
@@ -126,14 +124,8 @@ class Job:
         self.links = links
         self.progress: Progress | None = None
 
-    def answer(
-        self,
-        args: argparse.Namespace,
-        flags: dict[str, Any],
-        optimize: Optimize,
-        models: Callable[[Settings], Mapping[str, Model]],
-    ) -> int:
-        with Session("run", args, self.environ, **flags) as session:
+    def answer(self, repo: Path, flags: dict[str, Any]) -> int:
+        with Session("run", repo, self.environ, **flags) as session:
             ask, thread = self.ask, self.ask.thread
             with session.tracer.span("intake", **self._intake()):
                 pass
@@ -150,7 +142,7 @@ class Job:
             if thread is not None and not self._claim(session, thread, access.role):
                 return 0
             try:
-                verdict = self._run(session, args, optimize, models)
+                verdict = self._run(session, repo)
             except CioptError as exc:
                 self._finish("failed", error=session.redactor.text(str(exc)))
                 raise
@@ -238,18 +230,12 @@ class Job:
             session.tracer.listeners.append(progress.on_record)
             return True
 
-    def _run(
-        self,
-        session: Session,
-        args: argparse.Namespace,
-        optimize: Optimize,
-        models: Callable[[Settings], Mapping[str, Model]],
-    ) -> Verdict:
+    def _run(self, session: Session, repo: Path) -> Verdict:
         thread, text = self.ask.thread, self.ask.text
         defaults: dict[str, tuple[str, ...]] = {}
         into, push = None, True
         if thread is not None and thread.kind == "pull":
-            git = Git.open(args.repo)
+            git = Git.open(repo)
             with session.tracer.span("fetch", thread=thread.key) as sp:
                 head, base = self.forge.fetch(git, thread)
                 sp.set(head=head, base=base)
@@ -258,11 +244,10 @@ class Job:
             if "target" not in asked_keys(text, self.rules.phrase):
                 limit = self.settings.max_changed_targets
                 defaults["targets"] = tuple(changed_targets(git, base, head, limit=limit))
-        verdict: Verdict = optimize(
+        verdict = optimize_request(
             session,
             lambda: text,
-            args.repo,
-            models,
+            repo,
             forge=self.forge,
             origin=self.origin,
             into=into,

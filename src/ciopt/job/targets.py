@@ -6,8 +6,7 @@ import fnmatch
 
 from ciopt.errors import RequestError
 from ciopt.git import Git
-from ciopt.verify.astdiff import changed_functions
-from ciopt.verify.guard import ALWAYS_FORBIDDEN
+from ciopt.verify import ALWAYS_FORBIDDEN, changed_functions
 
 __all__ = ["changed_targets"]
 

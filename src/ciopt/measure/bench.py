@@ -9,14 +9,14 @@ from typing import Any
 
 from ciopt.client import Client
 from ciopt.errors import BaselineError
-from ciopt.executors import Job
+from ciopt.executors import Command
 from ciopt.proc import Completed
 
 __all__ = [
     "BenchOptions",
     "BenchRun",
     "BenchStats",
-    "bench_job",
+    "bench_command",
     "read_benchmarks",
     "run_benchmarks",
 ]
@@ -78,12 +78,12 @@ def run_benchmarks(
     ``timer`` is pytest-benchmark's ``--benchmark-timer`` (``CPU_TIMER`` for duet rounds);
     ``env`` reaches the process (and the probe plugin: CPU pinning, the start barrier).
     """
-    job = bench_job(client, root, options, json_out, hashseed=hashseed, timer=timer, **env)
+    job = bench_command(client, root, options, json_out, hashseed=hashseed, timer=timer, **env)
     done = client.execute(job, timeout=options.timeout)
     return read_benchmarks(client, root, options, json_out, done)
 
 
-def bench_job(
+def bench_command(
     client: Client,
     root: Path,
     options: BenchOptions,
@@ -92,7 +92,7 @@ def bench_job(
     hashseed: int,
     timer: str | None = None,
     **env: str,
-) -> Job:
+) -> Command:
     """The pytest-benchmark process of ``run_benchmarks``, to run alone or with another."""
     json_out.parent.mkdir(parents=True, exist_ok=True)
     args = [
@@ -104,7 +104,7 @@ def bench_job(
         "--benchmark-sort=fullname",
         *([f"--benchmark-timer={timer}"] if timer else []),
     ]
-    return client.pytest_job(
+    return client.pytest_command(
         root, args, probe_out=_probe_out(json_out), PYTHONHASHSEED=str(hashseed), **env
     )
 
@@ -112,7 +112,7 @@ def bench_job(
 def read_benchmarks(
     client: Client, root: Path, options: BenchOptions, json_out: Path, done: Completed
 ) -> BenchRun:
-    """The figures a finished ``bench_job`` wrote; raises when it failed or selected none."""
+    """The figures a finished ``bench_command`` wrote; raises when it failed or selected none."""
     probe_out = _probe_out(json_out)
     client.probe(root, done, probe_out)
     if client.ledger is not None:  # the process wrote them into the output folder

@@ -37,11 +37,12 @@ from ciopt.measure.bench import (
     BenchOptions,
     BenchRun,
     BenchStats,
-    bench_job,
+    bench_command,
     read_benchmarks,
     run_benchmarks,
 )
 from ciopt.measure.warnings import warnings_for
+from ciopt.verdict import Look
 
 __all__ = ["LOOKS", "Comparison", "Design", "Look", "run_experiment"]
 
@@ -70,14 +71,6 @@ class Design:
     def spent(self, fraction: float) -> float:
         """Error rate spent once ``fraction`` of the budget is used."""
         return float(self.alpha * min(1.0, fraction) ** RHO)
-
-
-@dataclass(frozen=True)
-class Look:
-    fraction: float
-    rounds: int
-    alpha: float
-    verdict: str
 
 
 @dataclass(frozen=True)
@@ -157,7 +150,9 @@ def run_experiment(
             floors=design.floors,
         )
         spent += alpha
-        looks.append(Look(round(fraction, 3), n, alpha, overall.verdict))
+        looks.append(
+            Look(fraction=round(fraction, 3), rounds=n, alpha=alpha, verdict=overall.verdict)
+        )
         if overall.verdict != "inconclusive" or final:
             stopped_by = "decided" if overall.verdict != "inconclusive" else limit
             if stopped_by is None:
@@ -208,7 +203,7 @@ def _round(
     bench_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="barrier-", dir=bench_dir) as barrier:
         jobs = [  # the first side starts first
-            bench_job(
+            bench_command(
                 client,
                 roots[side],
                 options,

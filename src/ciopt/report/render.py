@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jinja2
 
-from ciopt.measure.calibration import Calibration
+from ciopt.measure import Calibration
 from ciopt.templating import environment
 from ciopt.verdict import BenchmarkVerdict, Verdict
 

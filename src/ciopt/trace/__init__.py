@@ -1,8 +1,30 @@
-"""The trace: every step of a run as events, redacted before they are written."""
+"""The trace: every step of a run as events, redacted before they are written, read back.
+
+tracer    spans and events appended to trace.jsonl, flushed as they happen
+redact    secrets replaced before anything is written (``rules``: what a secret looks like)
+read      trace.jsonl read back: spans joined, candidates, model calls, outcome
+otlp      the trace as OpenTelemetry (OTLP/JSON)
+html      the trace as one self-contained page
+summary   the trace as a terminal summary (``ciopt trace show``)
+"""
 
 from __future__ import annotations
 
-from ciopt.trace.redact import Redactor
+from ciopt.trace.html import write_html
+from ciopt.trace.otlp import export_otlp
+from ciopt.trace.read import TraceFile, read_trace
+from ciopt.trace.redact import SECRET_NAME, Redactor
+from ciopt.trace.summary import summarize
 from ciopt.trace.tracer import Span, Tracer
 
-__all__ = ["Redactor", "Span", "Tracer"]
+__all__ = [
+    "SECRET_NAME",
+    "Redactor",
+    "Span",
+    "TraceFile",
+    "Tracer",
+    "export_otlp",
+    "read_trace",
+    "summarize",
+    "write_html",
+]

@@ -1,8 +1,31 @@
-"""Verification: the file guard, test parity, and differential replay of recorded calls."""
+"""Verification: is a change correct? Cheapest check first.
+
+verifier      the order of checks, for ``run`` and ``compare``: guard, parity, replay
+guard         a change may touch only the files it is allowed to
+parity        the client's tests on both sides, outcomes compared by node id
+recording     the baseline's calls, recorded in the client's interpreter
+differential  those calls, and generated ones, replayed through both versions
+generate      inputs from type hints (hypothesis), never importing the client's code
+equality      are two recorded values the same (deep, with float tolerance)?
+astdiff       which functions differ between two versions of a file
+"""
 
 from __future__ import annotations
 
+from ciopt.verify.astdiff import changed_functions
 from ciopt.verify.guard import ALWAYS_FORBIDDEN, violations
-from ciopt.verify.tests import TestRun, judge_tests, run_tests
+from ciopt.verify.parity import TestRun, judge_tests, run_tests
+from ciopt.verify.verifier import Rejection, Scope, Verifier, replay_options
 
-__all__ = ["ALWAYS_FORBIDDEN", "TestRun", "judge_tests", "run_tests", "violations"]
+__all__ = [
+    "ALWAYS_FORBIDDEN",
+    "Rejection",
+    "Scope",
+    "TestRun",
+    "Verifier",
+    "changed_functions",
+    "judge_tests",
+    "replay_options",
+    "run_tests",
+    "violations",
+]

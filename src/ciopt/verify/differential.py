@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciopt.client import INJECT_DIR, Client
-from ciopt.target import locate
+from ciopt.client import Client, locate
+from ciopt.inject import INJECT_DIR
 from ciopt.verdict import Differential, Mismatch, TargetEvidence
 from ciopt.verify.astdiff import changed_functions, functions, recordable, shared_state_changed
-from ciopt.verify.compare import EXACT, Incomparable, Tolerance, difference, show
+from ciopt.verify.equality import EXACT, Incomparable, Tolerance, difference, show
 from ciopt.verify.generate import generate_inputs
 from ciopt.verify.recording import Recorded, record_calls, write_calls
 

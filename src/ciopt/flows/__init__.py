@@ -1,0 +1,36 @@
+"""One flow per command: what ``run``, ``compare``, ``calibrate`` and ``replay`` do, inside the
+``Session`` of the command (its output folder, trace, ledger and executor).
+
+    session     the session of one command
+    optimize    a request, end to end (``pipeline.Run``; each candidate: ``candidate``)
+    compare     one commit against another
+    calibrate   one commit against itself: this machine's noise
+    replay      a recorded run again, with its model's replies
+    verdicts    the decisions: a run's winner, a compare's verdict (pure functions)
+    artifacts   the output folder
+"""
+
+from __future__ import annotations
+
+from ciopt.flows.artifacts import OutputDir
+from ciopt.flows.calibrate import Calibrated, calibrate_machine
+from ciopt.flows.compare import compare_commits
+from ciopt.flows.optimize import optimize_request
+from ciopt.flows.replay import Recording, Replayed, read_recording, replay_run
+from ciopt.flows.session import Session
+from ciopt.flows.verdicts import compare_verdict, run_verdict
+
+__all__ = [
+    "Calibrated",
+    "OutputDir",
+    "Recording",
+    "Replayed",
+    "Session",
+    "calibrate_machine",
+    "compare_commits",
+    "compare_verdict",
+    "optimize_request",
+    "read_recording",
+    "replay_run",
+    "run_verdict",
+]

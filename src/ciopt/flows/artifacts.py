@@ -1,0 +1,81 @@
+"""The output folder (the CI artifact): verdict.json, report.md, patch.diff, trace.jsonl, bench/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from ciopt.trace import Redactor
+from ciopt.verdict import Verdict
+
+__all__ = ["OutputDir"]
+
+ARTIFACTS = (
+    "verdict.json",
+    "report.md",
+    "patch.diff",
+    "trace.jsonl",
+    "trace.otlp.jsonl",
+    "trace.html",
+)
+
+
+class OutputDir:
+    """One run's output folder. Opening it clears what an earlier run left there.
+
+    Everything written passes through the redactor; ``on_write`` is called with the size of each
+    file written (the budget's ``output_bytes``).
+    """
+
+    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
+        self.path = path = path.resolve()
+        self.redactor = redactor or Redactor()
+        path.mkdir(parents=True, exist_ok=True)
+        for name in ARTIFACTS:
+            (path / name).unlink(missing_ok=True)
+        shutil.rmtree(path / "bench", ignore_errors=True)
+        shutil.rmtree(path / "work", ignore_errors=True)
+        self.bench = path / "bench"
+        self.work = path / "work"  # probe and profile files; small, kept for debugging
+        self.bench.mkdir()
+        self.work.mkdir()
+        self.on_write: Callable[[int], None] | None = None
+
+    def owned(self) -> list[Path]:
+        """What ciopt wrote here: the artifacts, ``bench/`` and ``work/`` (the folder may hold
+        other things, e.g. with ``--out .``)."""
+        return [
+            p for p in (*(self.path / n for n in ARTIFACTS), self.bench, self.work) if p.exists()
+        ]
+
+    @property
+    def trace(self) -> Path:
+        return self.path / "trace.jsonl"
+
+    @property
+    def otlp(self) -> Path:
+        return self.path / "trace.otlp.jsonl"
+
+    @property
+    def html(self) -> Path:
+        return self.path / "trace.html"
+
+    def write_verdict(self, verdict: Verdict) -> Path:
+        return self._write("verdict.json", verdict.to_json())
+
+    def write_report(self, text: str) -> Path:
+        return self._write("report.md", text)
+
+    def write_patch(self, diff: str) -> Path:
+        return self._write("patch.diff", diff)
+
+    def _write(self, name: str, text: str) -> Path:
+        target = self.path / name
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        data = self.redactor.text(text).encode("utf-8")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        if self.on_write is not None:
+            self.on_write(len(data))
+        return target

@@ -1,0 +1,461 @@
+"""The run of one request, as an explicit sequence of steps.
+
+workspace -> baseline (tests, recording, benchmark, profile) -> propose or repair, then the
+candidate's fate (``candidate.evaluate``), until a budget ends it -> verdict -> publish
+
+Collaborators (git, model, executor, forge, tracer, ledger) are passed in. ``Run.candidates``
+holds every candidate's fate as it is decided, so a run that fails half-way still reports them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from ciopt.agent import (
+    EXPLAIN,
+    PROPOSE,
+    REPAIR,
+    Attempt,
+    DecodeFailed,
+    ExplainInput,
+    FailedCandidate,
+    HotLine,
+    HotSpot,
+    Predictor,
+    ProposeInput,
+    RepairInput,
+    SourceFile,
+    TargetRef,
+    find_callers,
+    read_line_profile,
+)
+from ciopt.budget import Ledger
+from ciopt.client import Client, Target, Worktrees, open_client, resolve_target
+from ciopt.config import Settings
+from ciopt.errors import BudgetExhausted, ModelError, RequestError
+from ciopt.executors import Executor
+from ciopt.flows.artifacts import OutputDir
+from ciopt.flows.candidate import Baseline, Bench, evaluate
+from ciopt.flows.verdicts import run_verdict
+from ciopt.forges import Forge
+from ciopt.git import Git
+from ciopt.inject import INJECT_DIR
+from ciopt.measure import bench_options, calibration_floors, design, run_benchmarks
+from ciopt.report import render_report
+from ciopt.request import Request, selector_paths
+from ciopt.trace import Tracer
+from ciopt.verdict import CandidateRecord, Origin, Verdict
+from ciopt.verify import Scope, Verifier, replay_options
+
+__all__ = ["REPAIRABLE", "Run"]
+
+FORK_NOTE = (
+    "the pull request comes from a fork, which ciopt cannot push to: apply patch.diff from the "
+    "artifact (it is also in the progress comment)"
+)
+
+# a rejected candidate worth one repair: its idea may be sound and the failure fixable
+REPAIRABLE = frozenset(
+    {"not_applied", "malformed_response", "tests_failed", "behavior_changed", "forbidden_path"}
+)
+
+
+class Run:
+    def __init__(
+        self,
+        settings: Settings,
+        request: Request,
+        *,
+        git: Git,
+        predictor: Predictor,
+        executor: Executor,
+        forge: Forge,
+        tracer: Tracer,
+        ledger: Ledger,
+        out: OutputDir,
+        environ: Mapping[str, str],
+        origin: Origin | None = None,
+        into: str | None = None,
+        push: bool = True,
+    ) -> None:
+        """``origin``: the forge thread that asked; ``into``: the branch the pull request goes
+        into (default: the repository's default); ``push=False``: the result is the patch only
+        (a pull request from a fork, which ciopt cannot push to)."""
+        self.settings = settings
+        self.request = request
+        self.git = git
+        self.predict = predictor
+        self.executor = executor
+        self.forge = forge
+        self.tracer = tracer
+        self.ledger = ledger
+        self.out = out
+        self.environ = environ
+        self.origin = origin
+        self.into = into
+        self.push = push
+        self.base_sha: str | None = None
+        self.candidates: list[CandidateRecord] = []
+        self.notes: list[str] = []
+
+    def execute(self) -> Verdict:
+        bench = self.bench()
+        with Worktrees(self.git) as trees:
+            base, targets, client = self.baseline(trees, bench)
+            context = self.context(base, targets, client)
+            stopped_by = self.iterate(base, context, trees, client, bench)
+            return self.publish(bench, stopped_by)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def bench(self) -> Bench:
+        """The measurement design: the request's choices over the settings'."""
+        r, s = self.request, self.settings
+        measure = r.measure or s.measure
+        floors, _ = calibration_floors(s, self.git, self.notes, measure)
+        return Bench(
+            options=bench_options(s, r.bench),
+            design=design(
+                s,
+                selectors=r.bench,
+                floors=floors,
+                max_rounds=r.rounds,
+                confidence=r.confidence,
+                min_effect=r.min_effect,
+                time_budget=r.time_budget,
+            ),
+            measure=measure,
+        )
+
+    def baseline(self, trees: Worktrees, bench: Bench) -> tuple[Baseline, list[Target], Client]:
+        with self.tracer.span("workspace") as sp:
+            sha = self.git.resolve(self.settings.base)
+            self.base_sha = sha
+            root = trees.add("base", sha)
+            targets = [resolve_target(root, spec) for spec in self.request.targets]
+            for path in selector_paths(*self.request.bench, *self.request.tests):
+                if not (root / path).exists():
+                    raise RequestError(
+                        f"{path} does not exist in the repository; "
+                        "name an existing test file or folder"
+                    )
+            sp.set(base=sha, worktree=str(root), targets=[t.__dict__ for t in targets])
+        client = open_client(
+            self.settings,
+            self.git,
+            root,
+            self.environ,
+            self.executor,
+            ledger=self.ledger,
+            targets=targets,
+        )
+        allowed = (
+            self.request.allow
+            or tuple(self.settings.allowed_paths)
+            or tuple(sorted({t.path for t in targets}))
+        )
+        scope = Scope(
+            tests=self.request.tests or tuple(self.settings.tests.split()),
+            bench=self.request.bench,
+            allowed=allowed,
+            targets=self.request.targets,
+        )
+        verifier = Verifier(
+            client,
+            root,
+            scope,
+            replay_options(self.settings, rel_tol=self.request.rel_tol),
+            tracer=self.tracer,
+            work=self.out.work,
+            test_timeout=self.settings.test_timeout,
+        )
+        verifier.baseline(sorted({t.path for t in targets} | {p for p in allowed if _plain(p)}))
+        self.notes += verifier.notes
+        with self.tracer.span("baseline.bench") as sp:
+            run = run_benchmarks(
+                client, root, bench.options, self.out.bench / "baseline.json", hashseed=0
+            )
+            self.ledger.charge(bench_seconds=run.seconds)
+            sp.set(medians=run.medians)
+        return Baseline(sha, root, verifier), targets, client
+
+    def context(self, base: Baseline, targets: list[Target], client: Client) -> ProposeInput:
+        files = sorted({t.path for t in targets})
+        with self.tracer.span("baseline.profile") as sp:
+            profile, hot_lines = self.profile(base, client, files)
+            callers = [c for t in targets for c in find_callers(base.root, t, limit=3)]
+            sp.set(
+                hot=[h.model_dump() for h in profile[:10]],
+                hot_lines=[h.model_dump() for h in hot_lines[:10]],
+                callers=[f"{c.path}::{c.qualname}" for c in callers],
+            )
+        bench_text = "\n\n".join(
+            (base.root / path).read_text()[:6000]
+            for path in selector_paths(*self.request.bench)
+            if (base.root / path).is_file()
+        )
+        return ProposeInput(
+            targets=[TargetRef(path=t.path, qualname=t.qualname) for t in targets],
+            files=[SourceFile(path=p, text=(base.root / p).read_text()) for p in files],
+            callers=callers[:5],
+            benchmark=bench_text,
+            profile=profile,
+            hot_lines=hot_lines,
+        )
+
+    def profile(
+        self, base: Baseline, client: Client, files: list[str]
+    ) -> tuple[list[HotSpot], list[HotLine]]:
+        """The baseline benchmark's hottest functions and the target files' hottest lines.
+
+        A profile that fails is only noted: proposals are then made without one.
+        """
+        dest = self.out.work / "profile.json"
+        done = client.run(
+            base.root,
+            [
+                str(INJECT_DIR / "ciopt_profile.py"),
+                str(dest),
+                str(base.root),
+                "--lines",
+                ",".join(files),
+                "--",
+                *self.request.bench,
+                "--benchmark-disable",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+            ],
+            timeout=self.settings.test_timeout,
+        )
+        if not done.ok or not dest.is_file():
+            self.notes.append("the baseline could not be profiled; proposals had no profile")
+            return [], []
+        functions = [HotSpot(**row) for row in json.loads(dest.read_text())["functions"]]
+        return functions, read_line_profile(dest, base.root)
+
+    def iterate(
+        self,
+        base: Baseline,
+        context: ProposeInput,
+        trees: Worktrees,
+        client: Client,
+        bench: Bench,
+    ) -> str | None:
+        """Propose and evaluate candidates until the candidate budget or another limit ends it.
+
+        Returns the name of the limit that stopped the run early, if one did.
+        """
+        for number in range(1, self.ledger.limits.candidates + 1):
+            try:
+                self.ledger.ensure(
+                    "candidates",
+                    "llm_calls",
+                    "cost_usd",
+                    "bench_seconds",
+                    "subprocess_calls",
+                    "output_bytes",
+                )
+                with self.tracer.span("candidate", candidate=number) as sp:
+                    record = self.candidate(number, base, context, trees, client, bench)
+                    sp.set(outcome=record.outcome, reason=record.reason, ratio=record.ratio)
+            except BudgetExhausted as exc:
+                self.tracer.event(
+                    "budget.exhausted", limit=exc.limit, spent=exc.spent, allowed=exc.allowed
+                )
+                return exc.limit
+            self.candidates.append(record)
+            context.attempts.append(
+                Attempt(
+                    id=number,
+                    outcome=f"{record.outcome} ({record.reason})",
+                    message=record.message,
+                    rationale=record.rationale[:300],
+                )
+            )
+        return None
+
+    def candidate(
+        self,
+        number: int,
+        base: Baseline,
+        context: ProposeInput,
+        trees: Worktrees,
+        client: Client,
+        bench: Bench,
+    ) -> CandidateRecord:
+        """Repair the last candidate when it failed in a way a fix may address, else propose."""
+        self.ledger.charge(candidates=1)
+        last = self.candidates[-1] if self.candidates else None
+        # the candidate this one repairs: the last, unless it was a repair or cannot be fixed
+        repairs = last if last and last.parent is None and last.reason in REPAIRABLE else None
+        parent = repairs.id if repairs else None
+        with self.tracer.span("repair" if repairs else "propose", candidate=number) as sp:
+            try:
+                if repairs is not None:
+                    sp.set(repairs=parent)
+                    proposal = self.predict(REPAIR, self.repair_input(context, repairs)).output
+                else:
+                    proposal = self.predict(PROPOSE, context).output
+            except DecodeFailed as exc:
+                sp.set(decoded=False, error=str(exc))
+                return CandidateRecord(
+                    id=number,
+                    outcome="rejected",
+                    reason="malformed_response",
+                    message=str(exc),
+                    parent=parent,
+                )
+            sp.set(decoded=True, edits=len(proposal.edits))
+            if self.settings.content_capture == "full":  # the model's words stay out otherwise
+                sp.set(rationale=proposal.rationale)
+        record = evaluate(
+            number,
+            proposal,
+            base=base,
+            git=self.git,
+            trees=trees,
+            client=client,
+            bench=bench,
+            ledger=self.ledger,
+            tracer=self.tracer,
+            out=self.out,
+        )
+        return record.model_copy(update={"parent": parent})
+
+    def repair_input(self, context: ProposeInput, failed: CandidateRecord) -> RepairInput:
+        return RepairInput(
+            targets=context.targets,
+            files=context.files,
+            benchmark=context.benchmark,
+            failed=FailedCandidate(
+                id=failed.id,
+                reason=failed.reason,
+                message=failed.message,
+                rationale=failed.rationale,
+                diff=failed.diff,
+            ),
+        )
+
+    def explain(self, verdict: Verdict) -> Verdict:
+        """A title and summary of the winner for the PR; an explanation that fails is a note."""
+        winner = next((c for c in self.candidates if c.head and c.head == verdict.head), None)
+        if winner is None or verdict.verdict != "faster":
+            return verdict
+        tests = verdict.correctness.tests
+        diff = verdict.correctness.differential
+        checks = [f"{tests.passed} tests pass" if tests else "tests not run"]
+        if diff is not None:
+            checks.append(
+                f"{diff.calls_equal}/{diff.calls_compared} recorded calls and "
+                f"{diff.generated_equal}/{diff.generated_compared} generated inputs equal"
+            )
+        inputs = ExplainInput(
+            targets=[
+                TargetRef(path=t.split("::")[0], qualname=t.split("::")[-1])
+                for t in verdict.targets
+            ],
+            diff=winner.diff,
+            rationale=winner.rationale,
+            measurement=winner.message,
+            correctness="; ".join(checks),
+        )
+        with self.tracer.span("explain", candidate=winner.id) as sp:
+            try:
+                told = self.predict(EXPLAIN, inputs).output
+            except (ModelError, BudgetExhausted) as exc:
+                sp.set(explained=False, error=str(exc))
+                self.notes.append(f"the winner was not explained by the model: {exc}")
+                return verdict
+            sp.set(explained=True)
+            if self.settings.content_capture == "full":
+                sp.set(title=told.title)
+        return verdict.model_copy(update={"title": told.title, "summary": told.summary})
+
+    def publish(self, bench: Bench, stopped_by: str | None) -> Verdict:
+        with self.tracer.span("publish") as sp:
+            verdict = self.explain(self.verdict(bench, stopped_by))
+            winner = next((c for c in self.candidates if c.head == verdict.head), None)
+            if winner is not None and winner.head:
+                self.out.write_patch(winner.diff)  # even when held back: a person may judge it
+            publishable = bool(winner and winner.head and verdict.reason == "verified_faster")
+            if publishable and not self.push:
+                verdict = verdict.model_copy(update={"notes": [*verdict.notes, FORK_NOTE]})
+            branch = f"ciopt/{self.request.branch_slug()}" if publishable and self.push else None
+            verdict = verdict.model_copy(
+                update={"branch": branch, "budget": self.ledger.snapshot()}
+            )
+            report = render_report(verdict)  # the pull request's body, and report.md: the same
+            if winner is not None and winner.head and branch:
+                pub = self.forge.publish(
+                    self.git,
+                    branch=branch,
+                    head=winner.head,
+                    title=_title(verdict),
+                    body=report,
+                    base=self.into,
+                )
+                verdict = verdict.model_copy(
+                    update={
+                        "branch": pub.branch or None,
+                        "pr_url": pub.url or None,
+                        "budget": self.ledger.snapshot(),
+                    }
+                )
+                sp.set(branch=pub.branch, url=pub.url, updated=pub.updated)
+            self.out.write_report(report)
+            self.out.write_verdict(verdict)
+            sp.set(verdict=verdict.verdict, reason=verdict.reason)
+        return verdict
+
+    def verdict(self, bench: Bench, stopped_by: str | None) -> Verdict:
+        """The decision (``verdicts.run_verdict``) with the run's facts."""
+        decided = run_verdict(
+            self.candidates,
+            stopped_by=stopped_by,
+            publish_low_confidence=self.settings.publish_low_confidence,
+        )
+        self.notes.extend(decided.notes)
+        return decided.model_copy(
+            update={
+                "base": self.base_sha,
+                "run_id": self.tracer.run_id,
+                "targets": list(self.request.targets),
+                "confidence": bench.design.confidence,
+                "min_effect": bench.design.min_effect,
+                "notes": self.notes,
+                "budget": self.ledger.snapshot(),
+                "origin": self.origin,
+            }
+        )
+
+    def failed(self, exc: Exception, reason: str) -> Verdict:
+        """The error verdict for a run that could not finish, with its report written.
+
+        What it learned is kept; the caller writes the verdict (``flows.session.Session``).
+        """
+        verdict = Verdict(
+            verdict="error",
+            reason=reason,
+            message=str(exc),
+            base=self.base_sha,
+            run_id=self.tracer.run_id,
+            targets=list(self.request.targets),
+            candidates=self.candidates,
+            notes=self.notes,
+            budget=self.ledger.snapshot(),
+            origin=self.origin,
+        )
+        self.out.write_report(render_report(verdict))
+        return verdict
+
+
+def _title(verdict: Verdict) -> str:
+    what = verdict.title or ", ".join(t.split("::")[-1] for t in verdict.targets)
+    return f"perf: {what} ({1 / verdict.ratio:.3g}x faster)" if verdict.ratio else f"perf: {what}"
+
+
+def _plain(pattern: str) -> bool:
+    """A path, not a glob: its functions can be recorded."""
+    return pattern.endswith(".py") and not any(ch in pattern for ch in "*?[")

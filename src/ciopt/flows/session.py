@@ -1,0 +1,141 @@
+"""The session of one command: its settings, output folder, trace, ledger and executor.
+
+Every flow runs inside one (``with Session(...) as session``). Errors end up in ``verdict.json``
+before they reach the CLI; when the command ends, the trace is closed and exported (OTLP, HTML)
+and what ciopt wrote is scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ciopt import __version__
+from ciopt.budget import Ledger
+from ciopt.config import Settings, load_settings
+from ciopt.errors import BudgetExhausted, CioptError, ConfigError
+from ciopt.executors import ExecutorOptions, Opened, open_executor
+from ciopt.flows.artifacts import OutputDir
+from ciopt.trace import Redactor, Tracer, export_otlp, read_trace, write_html
+from ciopt.verdict import Verdict
+
+__all__ = ["Session"]
+
+
+class Session:
+    """One command's settings and artifacts.
+
+    Errors end up in ``verdict.json`` before they reach the CLI, bad settings included: they are
+    raised by ``settings``, inside the ``with`` block, once the output folder exists.
+    """
+
+    def __init__(
+        self,
+        command: str,
+        repo: Path,
+        environ: Mapping[str, str] | None = None,
+        **cli: Any,
+    ) -> None:
+        """``command`` names the trace's header; ``repo`` is the checkout (its settings files
+        are read); ``cli`` are the flags' settings (``None`` for a flag not given)."""
+        self.environ = dict(os.environ if environ is None else environ)
+        settings: Settings | None = None
+        self._problem: ConfigError | None = None
+        try:
+            settings = load_settings(repo if repo.is_dir() else None, **cli)
+        except ConfigError as exc:
+            self._problem = exc
+        self._settings = settings
+        self.redactor = Redactor.from_environ(self.environ)
+        fallback = cli.get("out") or Path("ciopt-out")  # the settings' own, when they failed
+        self.out = OutputDir(settings.out if settings else fallback, self.redactor)
+        self.tracer = Tracer(
+            self.out.trace, redactor=self.redactor, header=_header(command, repo, settings)
+        )
+        self.ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
+        self.tracer.budget = self.ledger.snapshot
+        self.ledger.charge(output_bytes=self.tracer.bytes_written)  # the header, written already
+        self.tracer.on_write = self.out.on_write = self._charge_output
+        self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
+        self._closing = contextlib.ExitStack()  # what the command opened: the executor
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            raise self._problem or ConfigError("no settings")
+        return self._settings
+
+    def override(self, **values: Any) -> None:
+        """Settings decided after the session began (the commit a pull request is at)."""
+        self._settings = self.settings.model_copy(update=values)
+
+    def _charge_output(self, size: int) -> None:
+        self.ledger.charge(output_bytes=size)
+
+    def error_verdict(self, exc: CioptError) -> Verdict:
+        return Verdict(
+            verdict="error",
+            reason=exc.reason,
+            message=str(exc),
+            run_id=self.tracer.run_id,
+            budget=self.ledger.snapshot(),
+        )
+
+    def open_executor(self) -> Opened:
+        """The settings' executor, closed when the command ends; how it was chosen is traced,
+        and printed when it is not the one asked for (``auto`` without an engine)."""
+        settings = self.settings
+        options = ExecutorOptions(image=settings.image, environ=self.environ)
+        opened = self._closing.enter_context(open_executor(settings.executor, options))
+        self.tracer.event("executor", asked=settings.executor, chosen=opened.name, note=opened.note)
+        if opened.note:
+            print(f"ciopt: {opened.note}")
+        return opened
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        try:
+            if isinstance(exc, BudgetExhausted):  # outside the candidate loop, which records it
+                self.tracer.event(
+                    "budget.exhausted", limit=exc.limit, spent=exc.spent, allowed=exc.allowed
+                )
+            if exc is not None:
+                self.tracer.exception(exc)
+            if isinstance(exc, CioptError):
+                verdict = self.on_error(exc)
+                if isinstance(exc, BudgetExhausted):
+                    verdict = verdict.model_copy(update={"stopped_by": exc.limit})
+                self.out.write_verdict(verdict)
+        finally:
+            self._closing.close()
+            self.tracer.close()
+            written = read_trace(self.out.trace)  # read once for both exporters
+            export_otlp(written, self.out.otlp)
+            write_html(written, self.out.html)
+            for owned in self.out.owned():  # what subprocesses wrote, too; nothing else
+                self.redactor.scrub_tree(owned)
+
+
+def _header(command: str, repo: Path, settings: Settings | None) -> dict[str, Any]:
+    defaults = settings or Settings.model_construct()
+    expires = datetime.now(UTC) + timedelta(days=defaults.trace_retention_days)
+    return {
+        "content_capture": defaults.content_capture,
+        "retention_days": defaults.trace_retention_days,
+        "expires_at": expires.isoformat(timespec="seconds"),
+        "command": command,
+        "ciopt_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "repo": str(repo.resolve()),
+    }

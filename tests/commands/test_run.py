@@ -1,0 +1,72 @@
+"""``ciopt run``'s command: the request's text, the summary it prints, and the forge mode that
+answers the CI event instead. The flow is tested end to end in tests/e2e/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ciopt.cli import main
+from ciopt.commands import COMMANDS
+from ciopt.flows import Session
+from ciopt.verdict import CandidateRecord, Verdict
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+
+    def optimize_request(session: Session, text: Callable[[], str], repo: Path) -> Verdict:
+        seen.update(text=text(), repo=repo, settings=session.settings)
+        return Verdict(
+            verdict="faster",
+            reason="verified_faster",
+            message="candidate 1 is faster",
+            branch="ciopt/x",
+            pr_url="file:///x.md",
+            candidates=[CandidateRecord(id=1, outcome="faster", reason="ok", message="0.5x")],
+        )
+
+    def answer_requests(repo: Path, environ: Any, flags: dict[str, Any], *, poll: Any) -> int:
+        seen.update(forge_mode=True, repo=repo, poll=poll, flags=flags)
+        return 0
+
+    monkeypatch.setattr(COMMANDS["run"], "optimize_request", optimize_request)
+    monkeypatch.setattr(COMMANDS["run"], "answer_requests", answer_requests)
+    return seen
+
+
+def test_a_request_file_is_read_and_the_summary_printed(
+    asked: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    request = tmp_path / "request.txt"
+    request.write_text("target=src/m.py::f")
+    out = tmp_path / "out"
+    args = ["run", "--repo", str(tmp_path), "--request-file", str(request), "--out", str(out)]
+    assert main([*args, "--candidates", "2", "--max-minutes", "1.5"]) == 0
+    assert asked["text"] == "target=src/m.py::f" and "forge_mode" not in asked
+    assert asked["settings"].limits.candidates == 2
+    assert asked["settings"].limits.wall_seconds == 90
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "ciopt: faster (verified_faster) - candidate 1 is faster"
+    assert printed[1].split() == ["candidate", "1:", "faster", "ok:", "0.5x"]
+    assert "published: branch ciopt/x (file:///x.md)" in printed[2]
+    assert printed[3].startswith(f"  results: {out}/ (")
+
+
+def test_a_missing_request_file_is_a_one_line_error(
+    asked: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "nowhere.txt"
+    code = main(["run", "--repo", str(tmp_path), "--request-file", str(missing),
+                 "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 1
+    assert capsys.readouterr().err == f"error: --request-file {missing} does not exist\n"
+
+
+def test_without_a_request_the_ci_event_is_answered(asked: dict[str, Any], tmp_path: Path) -> None:
+    assert main(["run", "--repo", str(tmp_path), "--poll", "3", "--forge", "github"]) == 0
+    assert asked["forge_mode"] and asked["poll"] == 3 and asked["flags"]["forge"] == "github"
