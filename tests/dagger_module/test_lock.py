@@ -11,13 +11,11 @@ and dependencies) and without ``-e .`` (the module's build backend would come fr
 
 from __future__ import annotations
 
-import email.parser
 import os
 import shutil
 import subprocess
 import sys
 import tomllib
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,14 @@ from packaging.utils import parse_wheel_filename
 from uv import find_uv_bin
 
 from tests.helpers import ROOT
-from tests.helpers.lock_index import FutureIndex, future_index, installed, read_lock, serve_index
+from tests.helpers.lock_index import (
+    FutureIndex,
+    future_index,
+    installed,
+    read_lock,
+    serve_index,
+    wheel_metadata,
+)
 
 MODULE = ROOT / "dagger"
 LOCK = MODULE / "requirements.lock"
@@ -49,9 +54,7 @@ def _uv(args: list[str], cwd: Path, index_url: str) -> subprocess.CompletedProce
 
 def _vendored_sdk_stand_in(index: FutureIndex, folder: Path) -> None:
     """``sdk/pyproject.toml`` as the engine vendors it: dagger-io's name, version, dependencies."""
-    with zipfile.ZipFile(index.locked["dagger-io"]) as wheel:
-        (name,) = [n for n in wheel.namelist() if n.count("/") == 1 and n.endswith("/METADATA")]
-        metadata = email.parser.BytesParser().parsebytes(wheel.read(name))
+    metadata = wheel_metadata(index.locked["dagger-io"])
     requires = [r for r in metadata.get_all("Requires-Dist") or [] if "extra ==" not in r]
     listed = "".join(f"    {r!r},\n".replace("'", '"') for r in requires)
     folder.mkdir()

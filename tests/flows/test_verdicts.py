@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from ciopt.flows import compare_verdict, run_verdict
-from ciopt.measure import BenchmarkResult, Comparison, Look, Samples
-from ciopt.measure.stats import Estimate
 from ciopt.verdict import BenchmarkVerdict, CandidateRecord, Correctness, Verdict
+from tests.helpers.comparisons import comparison
 
 LOW = Correctness(confidence="low", low_confidence=["dedupe: 2 recorded calls, below 5"])
 HIGH = Correctness(confidence="high")
@@ -104,31 +101,6 @@ def test_rejections_give_their_shared_reason_or_say_none_was_valid() -> None:
     )
 
 
-def comparison(verdict: str, ratio: float) -> Comparison:
-    result = BenchmarkResult(
-        name="benchmarks/test_b.py::test_b",
-        estimate=Estimate(math.log(ratio), 0.01, 30),
-        ci=(ratio * 0.98, ratio * 1.02),
-        verdict=verdict,
-        p=0.001,
-        min_effect=0.02,
-        mde=0.015,
-        base_median_s=1e-3,
-        head_median_s=ratio * 1e-3,
-    )
-    return Comparison(
-        benchmarks=[result],
-        overall=result,
-        confidence=0.99,
-        stopped_by="decided",
-        looks=[Look(fraction=0.5, rounds=30, alpha=0.001, verdict=verdict)],
-        warnings=[],
-        pairing="duet",
-        seconds=12.0,
-        samples=Samples(),
-    )
-
-
 @pytest.mark.parametrize(
     ("verdict", "reason"),
     [
@@ -143,7 +115,7 @@ def test_a_compares_reason_follows_its_verdict(verdict: str, reason: str) -> Non
     assert (got.verdict, got.reason) == (verdict, reason)
     assert got.ratio == pytest.approx(0.8)
     assert got.measurement is not None and got.measurement.pairing == "duet"
-    assert got.benchmarks[0].base_median_s == 1e-3
+    assert got.benchmarks[0].base_median_s == 2.0
 
 
 def test_a_compare_with_little_evidence_of_correctness_says_so() -> None:

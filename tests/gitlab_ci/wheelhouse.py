@@ -15,12 +15,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.helpers import ROOT
-from tests.helpers.lock_index import FutureIndex, future_index
+from tests.helpers.lock_index import FutureIndex, download_locked, future_index, pip
 
 __all__ = ["Wheelhouse", "build_wheelhouse"]
 
@@ -51,8 +49,7 @@ def build_wheelhouse(session: Path) -> Wheelhouse:
     client = CACHE / f"client-wheels-{digest}"
     if not client.is_dir():
         partial = CACHE / f"{client.name}.partial-{session.name}"
-        _pip("download", "--quiet", "--no-deps", "--require-hashes", "--only-binary=:all:",
-             "--dest", str(partial), "-r", str(CLIENT_LOCK))  # fmt: skip
+        download_locked(CLIENT_LOCK, partial)
         try:
             partial.rename(client)
         except OSError:  # another session finished first
@@ -63,15 +60,7 @@ def build_wheelhouse(session: Path) -> Wheelhouse:
         shutil.copy(ROOT / name, source / name)
     own = session / "ciopt-wheel"
     index = future_index()
-    _pip("wheel", "--quiet", "--no-deps", "--no-index", "--find-links", str(index.files),
+    pip("wheel", "--quiet", "--no-deps", "--no-index", "--find-links", str(index.files),
          "--wheel-dir", str(own), str(source))  # fmt: skip
     (wheel,) = own.glob("ciopt-*.whl")
     return Wheelhouse(index, client, wheel)
-
-
-def _pip(*args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", *args], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"pip {' '.join(args)} failed:\n{done.stdout}{done.stderr}")

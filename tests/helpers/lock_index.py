@@ -15,6 +15,8 @@ by ``serve_index`` as PEP 503 pages (``--index-url``) or read as a folder (``--f
 from __future__ import annotations
 
 import base64
+import email.message
+import email.parser
 import hashlib
 import html
 import json
@@ -43,11 +45,14 @@ __all__ = [
     "LOCK",
     "FutureIndex",
     "Pin",
+    "download_locked",
     "future_index",
     "installed",
+    "pip",
     "quiet_pip",
     "read_lock",
     "serve_index",
+    "wheel_metadata",
 ]
 
 LOCK = ROOT / "src" / "ciopt" / "requirements.lock"
@@ -132,13 +137,7 @@ def future_index(lock: Path = LOCK) -> FutureIndex:
 def _build(lock: Path, root: Path) -> None:
     files = root / "files"
     files.mkdir(parents=True)
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
-         "--only-binary=:all:", "--dest", str(files), "-r", str(lock)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"downloading the locked wheels failed:\n{done.stdout}{done.stderr}")
+    download_locked(lock, files)
     locked: dict[str, str] = {}
     newer: dict[str, str] = {}
     for wheel in sorted(files.glob("*.whl")):
@@ -148,6 +147,30 @@ def _build(lock: Path, root: Path) -> None:
         newer[name] = str(parse_wheel_filename(copy.name)[1])
     _simple_pages(files, root / "simple")
     (root / "index.json").write_text(json.dumps({"locked": locked, "newer": newer}, indent=1))
+
+
+def pip(*args: str) -> None:
+    """``python -m pip ARGS`` with this interpreter; what it printed is in the error if it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"pip {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+
+
+def download_locked(lock: Path, dest: Path) -> None:
+    """Every wheel ``lock`` pins for this interpreter, checked against its hashes, into ``dest``."""
+    pip("download", "--quiet", "--no-deps", "--require-hashes", "--only-binary=:all:",
+        "--dest", str(dest), "-r", str(lock))  # fmt: skip
+
+
+def wheel_metadata(wheel: Path) -> email.message.Message:
+    """The ``METADATA`` of ``wheel``'s own ``.dist-info`` (not of a vendored package's)."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [
+            n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        ]
+        return email.parser.BytesParser().parsebytes(archive.read(name))
 
 
 def bump(version: Version) -> Version:

@@ -8,9 +8,7 @@ tests/gitlab_ci/test_component_run.py, from an index that also offers newer rele
 
 from __future__ import annotations
 
-import email.parser
 import tomllib
-import zipfile
 from importlib.resources import files
 
 import pytest
@@ -21,7 +19,7 @@ from packaging.version import Version
 
 from tests.action.simulate import load_yaml
 from tests.helpers import ROOT
-from tests.helpers.lock_index import LOCK, future_index, read_lock
+from tests.helpers.lock_index import LOCK, future_index, read_lock, wheel_metadata
 
 PINS = {pin.name: pin for pin in read_lock()}
 
@@ -83,13 +81,7 @@ def test_the_lock_holds_every_dependency_and_every_extras_target_at_a_fitting_ve
         if (name, extra) in seen:
             continue
         seen.add((name, extra))
-        with zipfile.ZipFile(index.locked[name]) as wheel:
-            (metadata,) = [
-                n
-                for n in wheel.namelist()
-                if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
-            ]
-            headers = email.parser.BytesParser().parsebytes(wheel.read(metadata))
+        headers = wheel_metadata(index.locked[name])
         for text in headers.get_all("Requires-Dist") or []:
             requirement = Requirement(text)
             marker = requirement.marker

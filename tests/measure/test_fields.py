@@ -2,58 +2,25 @@
 
 from __future__ import annotations
 
-import math
-
-from ciopt.measure import BenchmarkResult, Comparison, Look, Samples, describe, measurement_fields
-from ciopt.measure.stats import Estimate
-
-
-def _result(verdict: str, ratio: float, *, mde: float = 0.03) -> BenchmarkResult:
-    return BenchmarkResult(
-        name="b",
-        estimate=Estimate(math.log(ratio), 0.01, 20),
-        ci=(ratio * 0.95, ratio * 1.05),
-        verdict=verdict,
-        p=0.01,
-        min_effect=0.02,
-        mde=mde,
-        base_median_s=2.0,
-        head_median_s=2.0 * ratio,
-    )
-
-
-def _comparison(
-    verdict: str, ratio: float, *, pairing: str = "duet", stopped_by: str = "decided"
-) -> Comparison:
-    result = _result(verdict, ratio)
-    return Comparison(
-        benchmarks=[result],
-        overall=result,
-        confidence=0.99,
-        stopped_by=stopped_by,
-        looks=[Look(fraction=1.0, rounds=20, alpha=0.01, verdict=verdict)],
-        warnings=["busy machine"],
-        pairing=pairing,
-        seconds=30.0,
-        samples=Samples(),
-    )
+from ciopt.measure import describe, measurement_fields
+from tests.helpers.comparisons import comparison
 
 
 def test_wall_time_fields_carry_medians_looks_and_the_timer() -> None:
-    fields = measurement_fields(_comparison("faster", 0.5), calibration="cal.json")
+    fields = measurement_fields(comparison("faster", 0.5), calibration="cal.json")
     assert fields["ratio"] == 0.5 and fields["warnings"] == ["busy machine"]
     (bench,) = fields["benchmarks"]
     assert (bench.base_median_s, bench.head_median_s, bench.base_instructions) == (2.0, 1.0, None)
     measurement = fields["measurement"]
     assert measurement.timer == "time.process_time (CPU time)"
     assert measurement.looks[0].rounds == 20 and measurement.calibration == "cal.json"
-    sequential = measurement_fields(_comparison("faster", 0.5, pairing="sequential"))
+    sequential = measurement_fields(comparison("faster", 0.5, pairing="sequential"))
     assert sequential["measurement"].timer == "time.perf_counter (wall)"
 
 
 def test_instruction_fields_hold_counts_not_seconds() -> None:
     fields = measurement_fields(
-        _comparison("faster", 0.5, pairing="instructions"), measure="instructions"
+        comparison("faster", 0.5, pairing="instructions"), measure="instructions"
     )
     (bench,) = fields["benchmarks"]
     assert (bench.base_median_s, bench.base_instructions, bench.head_instructions) == (
@@ -66,15 +33,15 @@ def test_instruction_fields_hold_counts_not_seconds() -> None:
 
 
 def test_the_sentence_says_what_the_interval_shows() -> None:
-    assert describe(_comparison("faster", 0.5)) == (
+    assert describe(comparison("faster", 0.5)) == (
         "ratio 0.5 (0.475–0.525): faster beyond doubt at this confidence"
     )
-    assert describe(_comparison("inconclusive", 0.99)).endswith(
+    assert describe(comparison("inconclusive", 0.99)).endswith(
         "; it could have seen a speedup of 3.0% or more"
     )
-    cut = describe(_comparison("inconclusive", 0.99, stopped_by="bench_seconds"))
+    cut = describe(comparison("inconclusive", 0.99, stopped_by="bench_seconds"))
     assert cut.endswith("; rounds cut short by the bench_seconds budget")
-    counted = describe(_comparison("faster", 0.8, pairing="instructions"))
+    counted = describe(comparison("faster", 0.8, pairing="instructions"))
     assert counted == (
         "head/base instructions per call 0.80000: 20.0% fewer, beyond the ±2% minimum effect"
     )

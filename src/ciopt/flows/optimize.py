@@ -1,7 +1,7 @@
 """The optimization of one request, as ``ciopt run`` and ``ciopt replay`` start it.
 
-``optimize`` parses the request inside a session, opens the model and the forge, records what a
-replay needs (``run.config``), and runs the pipeline (``pipeline.Run``).
+``optimize_request`` parses the request inside a session, opens the model and the forge, records
+what a replay needs (``run.config``), and runs the pipeline (``pipeline.Run``).
 """
 
 from __future__ import annotations
