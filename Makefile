@@ -68,9 +68,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# CIOPT_REQUIRE_TOOLS: a test whose tools are missing fails instead of skipping.
+# CIOPT_REQUIRE_TOOLS: a test whose tools are missing fails instead of skipping. The slowest
+# tests are listed at the end, to keep the suite's time in view; PYTEST_ARGS adds more options.
+PYTEST_ARGS ?=
 pytest: $(STAMP) $(CLIENT_STAMP) $(TOOLS_STAMP)
-	CIOPT_REQUIRE_TOOLS=1 CIOPT_TEST_CLIENT_PYTHON=$(CLIENT)/bin/python $(BIN)/python -m pytest -q
+	CIOPT_REQUIRE_TOOLS=1 CIOPT_TEST_CLIENT_PYTHON=$(CLIENT)/bin/python $(BIN)/python -m pytest -q \
+		--durations=15 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache ciopt-out

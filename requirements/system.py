@@ -43,6 +43,7 @@ def venv_works() -> bool:  # Debian splits venv's pip bootstrap into python3-ven
 DEMO = (
     Need("git", "ciopt works on git repositories", command("git")),
     Need("python3-venv", "ciopt and the example get virtualenvs", venv_works),
+    Need("bubblewrap", "executor auto runs the example's code in its sandbox", command("bwrap")),
 )
 TEST = (
     *DEMO,

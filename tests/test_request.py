@@ -6,9 +6,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ciopt.config import Limits
+from ciopt.config import Limits, Settings
 from ciopt.errors import RequestError
-from ciopt.request import LIMIT_KEYS, Request, asked_keys, mentions, parse_request, sanitize
+from ciopt.request import (
+    LIMIT_KEYS,
+    Request,
+    asked_keys,
+    asked_sha,
+    mentions,
+    parse_request,
+    sanitize,
+)
 
 TARGET = "src/pkg/mod.py::func"
 BENCH = "benchmarks/test_mod.py"
@@ -511,3 +519,166 @@ def test_defaults_fill_only_what_the_text_leaves_out() -> None:
     assert named.targets == ("src/m.py::f",) and named.bench == ("benchmarks",)
     assert asked_keys("/optimize target=src/m.py::f rounds=5") == {"target", "rounds"}
     assert asked_keys("/optimize 'unbalanced") == set()
+
+
+# --- what counts as the trigger: prose of the author's, not quotes or code -------------------
+
+EVIL = "target=evil.py::x bench=evil.py rel_tol=0.5 candidates=99"
+CHANGED = {"targets": ("src/m.py::changed",), "bench": ("benchmarks",)}
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        f"> /optimize {EVIL}",  # a quote-reply
+        f"> Could you run this?\n/optimize {EVIL}",  # a line that goes on the quoted paragraph
+        f"- > /optimize {EVIL}",  # a quote in a list item
+        f"> > /optimize {EVIL}",
+        f"`/optimize {EVIL}`",  # inline code
+        f"Run ``/optimize ` {EVIL}`` to ask.",  # inline code holding a backtick
+        f"see `the\n/optimize {EVIL}` text",  # inline code across lines
+        f"- `a\n- b` /optimize {EVIL} `c`",  # inline code of a list item's own
+        f"intro\n\n    /optimize {EVIL}",  # an indented code block
+        f"\t/optimize {EVIL}",
+        f"- item\n\n      /optimize {EVIL}",
+        f"```\n/optimize {EVIL}\n```",
+        f"~~~text\n/optimize {EVIL}\n~~~",
+        f"````\n```\n/optimize {EVIL}\n````",  # a shorter fence does not close a longer one
+        f"- ```\n  /optimize {EVIL}\n  ```",  # a fence in a list item
+        # read as the forge reads it, before invisible characters go and NFKC:
+        f"``a`\u200b` /optimize {EVIL} ``",  # a zero-width space parts two backticks
+        f"`a \uff40 /optimize {EVIL}`",  # a fullwidth grave accent is no backtick
+        f"> quoted\r\n/optimize {EVIL}",
+    ],
+)
+def test_a_trigger_in_a_quote_or_in_code_is_not_one(hidden: str) -> None:
+    assert not mentions(hidden)
+    # the author's own bare trigger after it runs the defaults, not the hidden keys
+    text = f"{hidden}\n\n/optimize"
+    assert mentions(text)
+    request = parse_request(text, defaults=CHANGED)
+    assert request.targets == ("src/m.py::changed",)
+    assert (request.rel_tol, request.limits) == (None, {})
+    assert asked_keys(text) == set()  # a pull request's changed functions fill target=
+    # and with keys of the author's own, those are read
+    assert parse_request(f"{hidden}\n\n/optimize {BASE}").targets == (TARGET,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please\n    /optimize",  # four spaces go on a paragraph: not code
+        "\\`/optimize\\`",  # escaped backticks are no code
+        "`code` then /optimize",
+        "```\ncode\n```\n/optimize",
+        "> quoted\n\n/optimize",
+        "1. first\n2. /optimize",
+    ],
+)
+def test_a_trigger_in_prose_counts(text: str) -> None:
+    assert mentions(text)
+
+
+def test_a_request_whose_trigger_is_only_quoted_or_in_code_is_refused() -> None:
+    with pytest.raises(RequestError, match="only quoted or in code"):
+        parse_request(f"> /optimize {BASE}")
+    with pytest.raises(RequestError, match="only quoted or in code"):
+        parse_request(f"Use `/optimize {BASE}` to ask")
+
+
+def test_words_outside_the_trigger_line_are_not_keys() -> None:
+    text = f"/optimize {BASE}\n> rel_tol=0.5\n    candidates=99\n`max_cost_usd=100`"
+    request = parse_request(text)
+    assert (request.rel_tol, request.limits) == (None, {})
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        f"````\n```ciopt\n{EVIL}\n```\n````",  # a ciopt block shown inside another block
+        f"> ```ciopt\n> {EVIL}\n> ```",  # a quoted ciopt block
+        f"    ```ciopt\n    {EVIL}\n    ```",  # an indented one is code
+        f"```ciopter\n{EVIL}\n```",
+    ],
+)
+def test_only_a_ciopt_block_of_the_authors_own_is_read(hidden: str) -> None:
+    request = parse_request(f"{hidden}\n\n/optimize {BASE}")
+    assert request.targets == (TARGET,) and request.limits == {}
+
+
+def test_the_first_ciopt_block_is_read_with_tildes_too() -> None:
+    text = f"~~~ciopt\ntarget = {TARGET}\nbench = {BENCH}\n~~~\n```ciopt\n{EVIL}\n```"
+    request = parse_request(text)
+    assert request.targets == (TARGET,) and request.limits == {}
+
+
+# --- a request only tightens the settings -----------------------------------------------------
+
+CONFIGURED = Settings(rounds=50, time_budget=60, rel_tol=1e-9, min_effect=0.02, confidence=0.99)
+
+
+@pytest.mark.parametrize(
+    ("word", "key", "note"),
+    [
+        ("rel_tol=0.99", "rel_tol", "rel_tol=0.99 capped at the configured 1e-09"),
+        ("rounds=150", "rounds", "rounds=150 capped at the configured 50"),
+        ("time_budget=3000", "time_budget", "time_budget=3000 capped at the configured 60"),
+        ("min_effect=0.001", "min_effect", "min_effect=0.001 raised to the configured 0.02"),
+        ("confidence=0.6", "confidence", "confidence=0.6 raised to the configured 0.99"),
+    ],
+)
+def test_a_request_cannot_loosen_a_setting(word: str, key: str, note: str) -> None:
+    asked = parse_request(f"/optimize {BASE} {word}")
+    held, notes = asked.tightened(CONFIGURED.model_dump())
+    assert getattr(held, key) is None  # None: the configured value
+    assert notes == [note]
+
+
+def test_a_request_may_tighten_every_setting() -> None:
+    words = "rel_tol=1e-12 rounds=20 time_budget=10 min_effect=0.05 confidence=0.999"
+    asked = parse_request(f"/optimize {BASE} {words}")
+    held, notes = asked.tightened(CONFIGURED.model_dump())
+    assert held == asked and notes == []
+    assert (held.rel_tol, held.rounds, held.time_budget) == (1e-12, 20, 10)
+    assert (held.min_effect, held.confidence) == (0.05, 0.999)
+
+
+def test_an_exact_tolerance_cannot_be_loosened_by_default() -> None:
+    held, notes = parse_request(f"/optimize {BASE} rel_tol=0.5").tightened(Settings().model_dump())
+    assert held.rel_tol is None and notes == ["rel_tol=0.5 capped at the configured 0"]
+
+
+def test_allow_stays_inside_the_configured_allowed_paths() -> None:
+    configured = Settings(allowed_paths=["src/textkit/*.py"]).model_dump()
+    inside = parse_request(f"/optimize {BASE} allow=src/textkit/tokens.py,src/textkit/*.py")
+    assert inside.tightened(configured) == (inside, [])
+    wider = parse_request(f"/optimize {BASE} allow=src/textkit/tokens.py,src/**,src/textkit/?.py")
+    held, notes = wider.tightened(configured)
+    assert held.allow == ("src/textkit/tokens.py",)
+    assert notes == [
+        "allow: 2 of 3 path(s) are not inside the configured allowed_paths and were dropped"
+    ]
+    outside = parse_request(f"/optimize {BASE} allow=setup.py")
+    assert outside.tightened(configured)[0].allow == ()  # () falls back to allowed_paths
+    # with no allowed_paths configured, allow widens the default (the target's files)
+    assert wider.tightened(Settings().model_dump()) == (wider, [])
+
+
+@pytest.mark.parametrize("value", ["1a2b3c4d5e6f", "1A2B3C4D5E6F0", "f" * 40])
+def test_sha_pins_the_commit_to_run_by_a_prefix(value: str) -> None:
+    text = f"/optimize target=src/m.py::f bench=b.py sha={value}"
+    assert parse_request(text).sha == asked_sha(text) == value.lower()
+    assert parse_request("/optimize target=src/m.py::f bench=b.py").sha is None
+    assert asked_sha("/optimize target=src/m.py::f") is None
+
+
+@pytest.mark.parametrize(
+    "value", ["1a2b3c4", "1a2b3c4d5e6", "g1a2b3c4d5e6f", "f" * 41, "HEAD", "main~1"]
+)
+def test_a_sha_that_is_not_12_to_40_hex_digits_is_refused(value: str) -> None:
+    """A 7-digit prefix is not enough: a fork's author can make a commit to match one."""
+    text = f"/optimize target=src/m.py::f bench=b.py sha={value}"
+    with pytest.raises(RequestError, match="is not a commit; give 12 to 40 hexadecimal digits"):
+        parse_request(text)
+    with pytest.raises(RequestError, match="is not a commit"):
+        asked_sha(text)

@@ -15,12 +15,23 @@ from collections.abc import Sequence
 from ciopt import __version__
 from ciopt.commands import COMMANDS
 from ciopt.errors import CioptError
+from ciopt.proc import undumpable
 from ciopt.trace import Redactor
 
 __all__ = ["main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line (``argv``, else ``sys.argv``) run; the exit code.
+
+    As the program itself (no ``argv``: the ``ciopt`` script, ``python -m ciopt``), the first
+    thing it does is make its process undumpable (``proc.undumpable``): before any secret is
+    used and any of the client's code runs, other processes of its user can no longer read its
+    environment or memory. A caller in the same process (a test) passes ``argv`` and keeps its
+    process as it was.
+    """
+    if argv is None:
+        undumpable()
     parser = argparse.ArgumentParser(prog="ciopt", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"ciopt {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

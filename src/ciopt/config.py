@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     model_prices: dict[str, Price] = Field(default_factory=dict)  # model -> price
     python: str | None = None
     out: Path = Path("ciopt-out")
+    # keep work/ (recordings of calls, which may hold your data and secrets) in the output
+    # folder, for debugging; by default it is a temporary folder, removed when the command ends
+    keep_work: bool = False
     forge: str = "local"
     # forges (GitHub, GitLab): what makes a request, and how ciopt talks to the API
     label: str = Field("optimize", pattern=r"^[^,\s][^,]*$")  # + ":running", ":done", ":failed"
@@ -98,7 +101,13 @@ class Settings(BaseSettings):
     push_url: str | None = None  # where branches go (default: the forge's clone URL)
     bench: list[str] = Field(default_factory=list)  # benchmarks when a request names none
     max_changed_targets: int = Field(5, ge=1)  # `/optimize` on a PR: most changed functions
-    executor: str = "local"  # local, dagger, or auto: dagger when an engine starts, else local
+    # where the code under test runs: auto (the strongest of dagger, sandbox, uid that works),
+    # dagger, sandbox (bubblewrap), uid (setpriv, as root) or local (no isolation)
+    executor: str = "auto"
+    sandbox_network: bool = False  # sandbox: let the code under test reach the network
+    # a forge run whose code would run without isolation stops, unless this says yes (read from
+    # the checkout: the default branch's .ciopt.toml, never a request or a pull request's head)
+    allow_unisolated: bool = False
     image: str = DEFAULT_IMAGE  # dagger: the image the client's code runs in
     base: str = "HEAD"
     tests: str = ""

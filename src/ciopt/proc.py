@@ -1,9 +1,14 @@
-"""The one place ciopt starts processes: argument lists only, never a shell, always a timeout."""
+"""The one place ciopt starts processes: argument lists only, never a shell, always a timeout.
+
+And what other processes may see of ciopt's own: ``undumpable``.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +16,7 @@ from pathlib import Path
 
 from ciopt.errors import CioptError
 
-__all__ = ["Completed", "run"]
+__all__ = ["Completed", "run", "undumpable"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,9 @@ class Completed:
     stderr: str
     seconds: float
     timed_out: bool = False
+    # what an isolating executor saw the command do beyond its bounds (a process it left,
+    # a file it wrote outside its worktree): ``executors.watch``
+    violations: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -47,6 +55,7 @@ def run(
     timeout: float = 600.0,
     check: bool = False,
     stdin: str | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """Run ``argv`` and capture its output; with ``check``, a failure raises ``CioptError``."""
     args = tuple(str(a) for a in argv)
@@ -62,6 +71,7 @@ def run(
             errors="replace",
             timeout=timeout,
             check=False,
+            pass_fds=tuple(pass_fds),
         )
     except FileNotFoundError as exc:
         raise CioptError(f"cannot run `{args[0]}`: it is not installed or not on PATH") from exc
@@ -82,3 +92,27 @@ def _text(data: bytes | str | None) -> str:
     if data is None:
         return ""
     return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def undumpable() -> bool:
+    """Keep other processes of ciopt's user out of this one: ``prctl(PR_SET_DUMPABLE, 0)``.
+
+    Linux then gives ``/proc/<pid>/environ``, ``mem``, ``maps``, ``fd`` of this process to root
+    alone and refuses ``ptrace``, so the code under test, when it runs as the same user, can
+    read neither the keys in ciopt's environment nor its memory. The processes ciopt starts are
+    dumpable again after their ``exec`` (the kernel resets the flag), so nothing of the client's
+    changes. Whether it was done; ``False`` on other systems, or where a seccomp filter refuses
+    the call.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return int(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0

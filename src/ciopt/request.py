@@ -10,25 +10,32 @@ into ``key=value`` words, either after a ``/optimize`` trigger or inside a fence
     bench = benchmarks/test_tokens.py
     ```
 
+Only what its author wrote as prose counts: the trigger on a line outside quoted replies
+(``> ...``), code blocks (fenced or indented) and inline code, and the words after it on that
+line; or the first ``ciopt`` block outside quotes and other code blocks. A request may tighten
+what the repository's settings allow, never loosen it (``TIGHTER``, ``Request.tightened``).
+
 It is never given to a shell: values become argument-list items after validation.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import re
 import shlex
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ciopt.errors import RequestError
+from ciopt.prose import read_markdown, sanitize
 
 __all__ = [
     "Request",
     "asked_keys",
+    "asked_sha",
     "mentions",
     "parse_request",
     "sanitize",
@@ -37,8 +44,6 @@ __all__ = [
 ]
 
 TRIGGER_PHRASE = "/optimize"
-FENCE = re.compile(r"```[ \t]*(?:ciopt|optimize)[^\n]*\n(.*?)```", re.IGNORECASE | re.DOTALL)
-HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 TARGET = re.compile(r"^(?P<path>[\w./-]+\.py)::(?P<qualname>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 
 # request key -> the limit it lowers (``max_minutes`` is a field: it becomes wall_seconds)
@@ -53,6 +58,25 @@ LIMIT_KEYS = {
     "max_output_mb": "output_bytes",
 }
 LIMIT_UNITS = {"max_output_mb": 1024 * 1024}  # request unit -> the limit's (MiB -> bytes)
+
+# The settings a request may change, and which way is tighter. A value that would loosen one is
+# held at the configured value, with a note, as a limit is (``config.Limits.narrowed``):
+#   time_budget  seconds of measurement per comparison: less spends less, and a shorter
+#                measurement can only claim less (its interval is wider, its error rate the same)
+#   rounds       most rounds per comparison: likewise (a cap on effort, not a floor on power: the
+#                error rate is spent over the looks whatever their number)
+#   rel_tol      the float tolerance of the correctness proof: smaller is stricter
+#   min_effect   the smallest speedup that is claimed: larger claims less
+#   confidence   larger claims less
+# ``allow`` (path globs a candidate may change) may only name what ``allowed_paths`` allows, when
+# it is configured; the limits (``LIMIT_KEYS``, ``max_minutes``) may only be lowered.
+TIGHTER: dict[str, Literal["lower", "higher"]] = {
+    "time_budget": "lower",
+    "rounds": "lower",
+    "rel_tol": "lower",
+    "min_effect": "higher",
+    "confidence": "higher",
+}
 
 
 class Request(BaseModel):
@@ -73,6 +97,7 @@ class Request(BaseModel):
     rel_tol: float | None = Field(None, ge=0, lt=1)  # float tolerance when comparing results
     limits: dict[str, float] = Field(default_factory=dict)
     slug: str | None = None
+    sha: str | None = None  # the commit to run, by a prefix: a pull request's reviewed head
 
     @field_validator("targets")
     @classmethod
@@ -97,12 +122,42 @@ class Request(BaseModel):
                 )
         return value
 
+    @field_validator("sha")
+    @classmethod
+    def _sha(cls, value: str | None) -> str | None:
+        return None if value is None else _commit_prefix(value)
+
     @property
     def limit_overrides(self) -> dict[str, float | None]:
         asked: dict[str, float | None] = dict(self.limits)
         if self.max_minutes is not None:
             asked["wall_seconds"] = self.max_minutes * 60
         return asked
+
+    def tightened(self, configured: Mapping[str, Any]) -> tuple[Request, list[str]]:
+        """This request held to the repository's ``configured`` settings (``Settings`` values):
+        what it asks may tighten them, never loosen them (``TIGHTER``; ``allow`` within
+        ``allowed_paths``). Returns the request to run and a note for each value held back.
+        """
+        update: dict[str, Any] = {}
+        notes = []
+        for key, way in TIGHTER.items():
+            asked, allowed = getattr(self, key), configured[key]
+            if asked is None or (asked <= allowed if way == "lower" else asked >= allowed):
+                continue
+            update[key] = None  # the configured value
+            held = "capped at" if way == "lower" else "raised to"
+            notes.append(f"{key}={asked:g} {held} the configured {allowed:g}")
+        allowed_paths = tuple(configured.get("allowed_paths") or ())
+        if self.allow and allowed_paths:
+            kept = tuple(p for p in self.allow if _within(p, allowed_paths))
+            if kept != self.allow:
+                update["allow"] = kept  # () falls back to allowed_paths
+                notes.append(
+                    f"allow: {len(self.allow) - len(kept)} of {len(self.allow)} path(s) are not "
+                    "inside the configured allowed_paths and were dropped"
+                )
+        return (self.model_copy(update=update) if update else self), notes
 
     def branch_slug(self) -> str:
         """A stable branch-name slug: the issue's, or one made from the first target."""
@@ -118,29 +173,10 @@ def trigger(phrase: str = TRIGGER_PHRASE) -> re.Pattern[str]:
 
 
 def mentions(text: str, phrase: str = TRIGGER_PHRASE) -> bool:
-    """Whether ``text`` asks with ``phrase``: on a line of its own making, not in a quoted reply
-    (``> /optimize``), not inside a code block or an HTML comment."""
-    return trigger(phrase).search(_spoken(sanitize(text))) is not None
-
-
-def _spoken(text: str) -> str:
-    """The lines of a markdown comment that its author wrote as prose, not quoted or fenced."""
-    kept, fenced = [], False
-    for line in text.splitlines():
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-            continue
-        if not fenced and not line.lstrip().startswith(">"):
-            kept.append(line)
-    return "\n".join(kept)
-
-
-def sanitize(text: str) -> str:
-    """Strip what a reader cannot see: HTML comments, invisible and control characters."""
-    text = HTML_COMMENT.sub("", unicodedata.normalize("NFKC", text))
-    return "".join(
-        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cf", "Cc", "Co")
-    )
+    """Whether ``text`` asks with ``phrase``: in prose of its author's, not in a quoted reply
+    (``> /optimize``), a code block (fenced or indented), inline code or an HTML comment."""
+    pattern = trigger(phrase)
+    return any(pattern.search(said) for said, _ in read_markdown(text).prose)
 
 
 def parse_request(
@@ -153,7 +189,7 @@ def parse_request(
     ``defaults`` fills ``targets`` or ``bench`` when the text names none (the functions a pull
     request changed; the configured benchmarks).
     """
-    words = _words(sanitize(text), phrase)
+    words = _words(text, phrase)
     fields: dict[str, Any] = {"limits": {}}
     for word in words:
         key, sep, value = word.partition("=")
@@ -193,6 +229,7 @@ KNOWN_KEYS = (
     "allow",
     "rel_tol",
     "slug",
+    "sha",
     *LIMIT_KEYS,
 )
 
@@ -233,25 +270,55 @@ def _number(key: str, value: str) -> float:
 
 
 def _words(text: str, phrase: str) -> list[str]:
-    fenced = FENCE.search(text)
-    if fenced:
-        lines = [re.sub(r"^\s*([\w-]+)\s*[:=]\s*", r"\1=", line) for line in fenced[1].splitlines()]
+    """The request's words: its ``ciopt`` block's, else those after the trigger on the first
+    line of prose that says it, else (no trigger: ``--request`` text) all of its prose."""
+    read = read_markdown(text)
+    if read.block is not None:
+        lines = [re.sub(r"^\s*([\w-]+)\s*[:=]\s*", r"\1=", line) for line in read.block]
         body = "\n".join(
             line for line in lines if line.strip() and not line.lstrip().startswith("#")
         )
     else:
-        asked = trigger(phrase).search(text)
-        body = text[asked.end() :].split("\n", 1)[0] if asked else text
+        pattern = trigger(phrase)
+        asked = next(((m, line) for said, line in read.prose if (m := pattern.search(said))), None)
+        if asked is None and pattern.search(sanitize(text)):
+            raise RequestError(
+                f"{phrase.strip()} is only quoted or in code here, and neither is read; write it "
+                "and the request's key=value words on a line of their own"
+            )
+        body = asked[1][asked[0].end() :] if asked else "\n".join(line for _, line in read.prose)
     try:
         return shlex.split(body, comments=False, posix=True)
     except ValueError as exc:
         raise RequestError(f"cannot read the request ({exc}); check its quotes") from exc
 
 
+def asked_sha(text: str, phrase: str = TRIGGER_PHRASE) -> str | None:
+    """The commit a request pins with ``sha=`` (a prefix, lower case), or None; a
+    ``RequestError`` when it is not 12 to 40 hexadecimal digits."""
+    try:
+        words = _words(text, phrase)
+    except RequestError:
+        return None  # the request's own parse says what is wrong
+    asked = [v for k, _, v in (w.partition("=") for w in words) if k.strip().lower() == "sha"]
+    return _commit_prefix(asked[-1]) if asked else None
+
+
+def _commit_prefix(value: str) -> str:
+    # 12 digits at least: a fork's author can make a commit with a chosen 7-digit prefix in
+    # minutes, not one with a chosen 12-digit prefix
+    if not re.fullmatch(r"[0-9a-fA-F]{12,40}", value):
+        raise RequestError(
+            f"request key sha={value!r} is not a commit; give 12 to 40 hexadecimal digits of "
+            "the pull request's head (e.g. sha=1a2b3c4d5e6f)"
+        )
+    return value.lower()
+
+
 def asked_keys(text: str, phrase: str = TRIGGER_PHRASE) -> set[str]:
     """The keys a request's text names (``target``, ``bench``, ...), without validating them."""
     try:
-        words = _words(sanitize(text), phrase)
+        words = _words(text, phrase)
     except RequestError:
         return set()
     return {w.partition("=")[0].strip().lower().replace("-", "_") for w in words}
@@ -260,6 +327,15 @@ def asked_keys(text: str, phrase: str = TRIGGER_PHRASE) -> set[str]:
 def selector_paths(*selectors: str) -> list[str]:
     """The file or folder part of pytest selectors, without repeats."""
     return list(dict.fromkeys(s.split("::")[0] for s in selectors))
+
+
+def _within(pattern: str, allowed: Sequence[str]) -> bool:
+    """Whether every path ``pattern`` matches is allowed: it is one of the ``allowed`` globs, or
+    a plain path that one of them matches (as the guard matches: ``fnmatchcase``)."""
+    if pattern in allowed:
+        return True
+    plain = not any(ch in pattern for ch in "*?[")
+    return plain and any(fnmatch.fnmatchcase(pattern, glob) for glob in allowed)
 
 
 def _escapes(path: str) -> bool:

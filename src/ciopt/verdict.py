@@ -182,6 +182,7 @@ class Verdict(BaseModel):
     branch: str | None = None
     pr_url: str | None = None
     origin: Origin | None = None
+    isolation: str | None = None  # how the code under test was kept from ciopt's secrets
     stopped_by: str | None = None
     notes: list[str] = []
     candidates: list[CandidateRecord] = []

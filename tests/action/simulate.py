@@ -2,7 +2,7 @@
 
     runner = Runner(action_path, workspace=..., temp=..., event_name="issues", payload={...},
                     github={"repository": "octo/textkit", "token": "...", ...},
-                    env={"OPENAI_API_KEY": "..."}, uses={"actions/setup-python@v5": ...})
+                    env={"OPENAI_API_KEY": "..."}, uses={"actions/setup-python@v6": ...})
     job = runner.run({"model": "scripted:/path/to/replies.jsonl"})
     job.outputs["verdict"], job.step("run").outcome, job.summary, job.failed
 

@@ -156,7 +156,7 @@ class Artifact:
 
 @dataclass
 class UploadArtifact:
-    """``actions/upload-artifact@v4``: the files of ``path`` under ``root/<name>/``."""
+    """``actions/upload-artifact@v6``: the files of ``path`` under ``root/<name>/``."""
 
     root: Path
     uploaded: dict[str, Artifact] = field(default_factory=dict)

@@ -34,7 +34,7 @@ from tests.action.world import (
     python_version,
     served_github,
 )
-from tests.helpers import ISSUE_BODY, winner_script
+from tests.helpers import ISSUE_BODY, require_command, winner_script
 from tests.helpers.fake_github import FakeGitHub
 from tests.helpers.lock_index import FutureIndex, future_index, installed, read_lock, serve_index
 
@@ -75,19 +75,37 @@ def _labeled_by_a_writer(fake: FakeGitHub) -> dict[str, Any]:
     return payload
 
 
+def _runner_stand_ins(folder: Path) -> Path:
+    """What the sandbox set-up step would change on a real runner, as stand-ins that log
+    into ``folder/calls``: apt-get and sudo fail, and the kernel has no AppArmor userns sysctl.
+    And a ``curl`` that cannot connect: where a docker CLI is on PATH, the Dagger step of
+    executor auto would otherwise download the real Dagger CLI."""
+    folder.mkdir()
+    for name, body in {
+        "curl": 'echo "curl: (7) Failed to connect" >&2; exit 7',
+        "apt-get": "exit 100",
+        "sudo": "exit 1",
+        "sysctl": 'echo "sysctl: cannot stat /proc/sys/$2" >&2; exit 255',
+    }.items():
+        script = folder / name
+        script.write_text(f'#!/bin/sh\necho "{name} $*" >> {folder}/calls\n{body}\n')
+        script.chmod(0o755)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def labeled(world: World, client_python: str, tmp_path_factory: pytest.TempPathFactory) -> Labeled:
     where = tmp_path_factory.mktemp("labeled")
     project = Project.make(where)
     with served_github(project) as fake:
         payload = _labeled_by_a_writer(fake)
-        inputs = {
+        inputs = {  # the executor is the action's default, auto: a sandbox here
             "model": f"scripted:{winner_script(where)}",
-            "executor": "local",
             "client_python": client_python,
             "trace_retention_days": "14",
         }
-        job = world.run(fake, project, "issues", payload, inputs)
+        stand_ins = _runner_stand_ins(where / "bin")
+        job = world.run(fake, project, "issues", payload, inputs, path_first=stand_ins)
     number = payload["issue"]["number"]
     return Labeled(job, fake, number, project, world.uploads[-1], world.scripts_environments())
 
@@ -110,6 +128,8 @@ def test_a_labeled_issue_leaves_outputs_a_summary_and_the_artifact(labeled: Labe
     artifact = labeled.upload.uploaded["ciopt-1-1-optimize"]
     assert artifact.retention_days == 14
     assert {"verdict.json", "report.md", "patch.diff", "trace.jsonl"} <= set(artifact.files)
+    # the recordings of calls (pickles of what the tests passed) stay out of the artifact
+    assert not [name for name in artifact.files if name.startswith("work/")]
     report = (artifact.root / "report.md").read_text()
     assert pull["body"] == report
     verdict = json.loads((artifact.root / "verdict.json").read_text())
@@ -134,7 +154,9 @@ def test_the_first_job_installs_from_the_lock_and_saves_the_cache(
         "prep": "success",
         "cache": "success",
         "install": "success",
-        "dagger": "skipped",  # executor local
+        # executor auto: the Dagger CLI is fetched where docker is (here: curl cannot connect)
+        "dagger": "success" if shutil.which("docker") else "skipped",
+        "isolation": "success",  # bwrap is here: nothing to install
         "run": "success",
         "outputs": "success",
     }
@@ -174,7 +196,9 @@ def test_the_install_from_an_index_with_newer_releases_is_exactly_the_lock(
 def test_the_llm_key_and_the_token_reach_only_ciopts_step(labeled: Labeled) -> None:
     token = labeled.fake.token
     cleaned = [env for env in labeled.scripts if env.get(CLEAN) == "1"]
-    assert len(cleaned) == 3  # prep, install, outputs: each ran itself again under env -i
+    # prep, install, isolation, outputs (and dagger, where docker is): each again under env -i
+    scripts = [s.id for s in labeled.job.steps if s.ran and s.env and s.id != "run"]
+    assert len(scripts) >= 4 and len(cleaned) == len(scripts)
     for env in cleaned:
         assert not [v for v in env.values() if KEY in v or token in v]
         assert not [name for name in env if re.search("KEY|TOKEN|SECRET", name)]
@@ -332,3 +356,29 @@ def test_a_dagger_cli_that_matches_its_checksum_is_put_on_path(
     later = job.step("run").env["PATH"].split(":")
     assert later[0] == str(world.root / "runner-temp" / "ciopt-dagger-0.21.8")
     assert not list(Path(later[0]).glob("*.tar.gz"))
+
+
+@pytest.mark.parametrize("setup", ["true", "false"])
+def test_the_sandbox_setup_runs_for_executor_auto_and_is_harmless_with_bwrap(
+    labeled: Labeled, world: World, tmp_path: Path, setup: str
+) -> None:
+    """bwrap is installed here: the step installs nothing, and what it would change on the
+    runner (apt-get, sudo, sysctl) are stand-ins that log."""
+    require_command("bwrap", "bubblewrap", "the sandbox the step sets up")
+    stand_ins = _runner_stand_ins(tmp_path / "bin")
+    project = Project.make(tmp_path)
+    with served_github(project) as fake:
+        inputs = {"executor": "auto", "isolation_setup": setup}
+        job = world.run(fake, project, "issues", _ignored_event(fake), inputs, path_first=stand_ins)
+    assert not job.failed, job.log()
+    step = job.step("isolation")
+    log = stand_ins / "calls"
+    calls = log.read_text().splitlines() if log.exists() else []
+    asked = [c for c in calls if c != "sudo -n true" and not c.startswith("curl ")]
+    if setup == "false":
+        assert step.outcome == "skipped" and asked == []
+        return
+    assert step.outcome == "success" and step.annotations == []
+    assert "bubblewrap is installed: bubblewrap" in step.log
+    assert asked == ["sysctl -n kernel.apparmor_restrict_unprivileged_userns"]
+    assert job.step("run").outcome == "success"

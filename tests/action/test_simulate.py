@@ -142,13 +142,13 @@ def test_unknown_inputs_actions_and_with_keys_are_refused(tmp_path: Path) -> Non
         runs:
           using: composite
           steps:
-            - uses: actions/cache/restore@v4
+            - uses: actions/cache/restore@v5
               with: {key: k, path: p, retention: 3}
         """
     restore, _ = cache_pair(tmp_path / "store")
     with pytest.raises(SimulationError, match="has no inputs"):
-        _run(tmp_path, uses_cache, uses={"actions/cache/restore@v4": restore})
-    with pytest.raises(SimulationError, match="no stand-in for uses: actions/cache/restore@v4"):
+        _run(tmp_path, uses_cache, uses={"actions/cache/restore@v5": restore})
+    with pytest.raises(SimulationError, match="no stand-in for uses: actions/cache/restore@v5"):
         _run(tmp_path, uses_cache)
     with pytest.raises(SimulationError, match="does not declare"):
         _run(tmp_path, "runs: {using: composite, steps: []}", {"model": "x"})

@@ -130,10 +130,10 @@ class World:
                 **(caller_env or {}),
             },
             uses={
-                "actions/setup-python@v5": setup_python(BASE_PYTHON),
-                "actions/cache/restore@v4": restore,
-                "actions/cache/save@v4": save,
-                "actions/upload-artifact@v4": upload,
+                "actions/setup-python@v6": setup_python(BASE_PYTHON),
+                "actions/cache/restore@v5": restore,
+                "actions/cache/save@v5": save,
+                "actions/upload-artifact@v6": upload,
             },
             path=os.pathsep.join([*shims, str(self.shims), os.environ.get("PATH", "/usr/bin")]),
         )

@@ -70,3 +70,14 @@ def test_a_missing_request_file_is_a_one_line_error(
 def test_without_a_request_the_ci_event_is_answered(asked: dict[str, Any], tmp_path: Path) -> None:
     assert main(["run", "--repo", str(tmp_path), "--poll", "3", "--forge", "github"]) == 0
     assert asked["forge_mode"] and asked["poll"] == 3 and asked["flags"]["forge"] == "github"
+
+
+@pytest.mark.parametrize(("flag", "kept"), [([], False), (["--keep-work"], True)])
+def test_keep_work_reaches_the_settings(
+    asked: dict[str, Any], tmp_path: Path, flag: list[str], kept: bool
+) -> None:
+    out = tmp_path / "out"
+    args = ["run", "--repo", str(tmp_path), "--request", "target=src/m.py::f", "--out", str(out)]
+    assert main([*args, *flag]) == 0
+    assert asked["settings"].keep_work is kept
+    assert (out / "work").is_dir() is kept

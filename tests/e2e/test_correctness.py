@@ -85,7 +85,7 @@ def test_compare_rejects_what_the_tests_miss_and_accepts_the_genuine(
         out = tmp_path / head
         code = main([
             "compare", "--repo", str(heads), "--base", "main", "--head", head,
-            "--python", client_python, "--out", str(out), "--time-budget", "5",
+            "--python", client_python, "--out", str(out), "--time-budget", "20",
             "--bench", "benchmarks/test_bench_tokens.py",
         ])  # fmt: skip
         assert code == 0

@@ -56,7 +56,13 @@ def test_the_demo_through_the_dagger_executor(
     assert verdict["ratio"] < 0.2
     trace = read_trace(out / "trace.jsonl").records
     [chosen] = [r["attrs"] for r in trace if r.get("name") == "executor"]
-    assert chosen == {"asked": "dagger", "chosen": "dagger", "note": None}
+    assert chosen == {
+        "asked": "dagger",
+        "chosen": "dagger",
+        "isolation": "containers (Dagger)",
+        "note": None,
+    }
+    assert verdict["isolation"] == "containers (Dagger)"
 
     containers = [state for _, state in engine.containers()]
     rounds = [s for s in containers if s.execs[-1].args[1] == str(INJECT_DIR / "ciopt_together.py")]
@@ -74,17 +80,3 @@ def test_the_demo_through_the_dagger_executor(
         spec = json.loads(state.files["/tmp/.ciopt-together.json"])
         assert len(spec["jobs"]) == 2  # base and head
         assert {job["cwd"] for job in spec["jobs"]} <= set(state.mounts)
-
-
-def test_auto_without_an_engine_runs_locally_and_says_so(
-    example_repo: Path, client_python: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "out"
-    assert _run(example_repo, out, client_python, "auto") == 0
-    log = capsys.readouterr().out
-    assert "ciopt: executor auto: no Dagger engine" in log
-    verdict = json.loads((out / "verdict.json").read_text())
-    assert verdict["verdict"] == "faster"
-    [note] = [n for n in verdict["notes"] if n.startswith("executor auto")]
-    assert "ran on this machine with the local executor" in note
-    assert note in (out / "report.md").read_text()

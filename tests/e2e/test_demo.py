@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -56,10 +57,19 @@ def test_demo_finds_the_speedup_and_publishes_it(
             str(out),
         ]
     )
-    assert code == 0, capsys.readouterr().err
+    log = capsys.readouterr()
+    assert code == 0, log.err
 
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["schema"] == "ciopt.verdict/1"
+    # executor auto: no Dagger engine here, so the sandbox (bubblewrap), said in the log and notes
+    if shutil.which("bwrap"):
+        assert verdict["isolation"].startswith("sandbox (bubblewrap")
+        assert (
+            "ciopt: executor auto chose sandbox (dagger: the dagger CLI is not installed" in log.out
+        )
+        [note] = [n for n in verdict["notes"] if n.startswith("executor auto")]
+        assert note in (out / "report.md").read_text()
     assert verdict["verdict"] == "faster"
     assert verdict["ci"][1] < 1 - verdict["min_effect"]
     assert verdict["base"] == base

@@ -170,7 +170,7 @@ def test_a_labeled_issue_webhook_gets_a_merge_request_artifacts_and_a_dotenv_rep
     payload.write_text(json.dumps(hook))
     args = _variables(fake, project, CI_PIPELINE_SOURCE="trigger", TRIGGER_PAYLOAD=str(payload))
     package = str(wheelhouse.ciopt)  # built from this checkout
-    inputs = {"model": f"scripted:{winner}", "ciopt_package": package, "executor": "local"}
+    inputs = {"model": f"scripted:{winner}", "ciopt_package": package}  # executor auto
     for name, value in inputs.items():
         args += ["--input", f"{name}={value}"]
 
@@ -198,6 +198,9 @@ def test_a_labeled_issue_webhook_gets_a_merge_request_artifacts_and_a_dotenv_rep
     assert set(fake.issues[iid]["labels"]) == {"optimize:done"}
     records = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
     assert records and {"intake", "authorize", "claim"} <= {r.get("name") for r in records}
+    (chosen,) = [r["attrs"]["chosen"] for r in records if r.get("name") == "executor"]
+    assert chosen != "local"  # auto found isolation on this machine (bwrap: already installed)
+    assert "ciopt: installed bubblewrap" not in log
 
     dotenv = artifacts / ".gitlab-ci-reports" / "dotenv" / "ciopt.env"
     reported = dict(line.split("=", 1) for line in dotenv.read_text().splitlines() if line)

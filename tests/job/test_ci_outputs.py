@@ -7,6 +7,7 @@ import pytest
 from ciopt.cli import main
 from ciopt.job.ci_outputs import SUMMARY_LIMIT, collect
 from ciopt.verdict import Origin, Verdict
+from tests.helpers.markdown import PLANTED, code_texts, loose
 
 
 def _write(folder: Path, verdict: Verdict, report: str | None = None) -> Path:
@@ -123,3 +124,11 @@ def test_command_exits_zero_without_a_run(tmp_path: Path) -> None:
     dotenv = tmp_path / "x.env"
     assert main(["outputs", "--out", str(tmp_path / "none"), "--dotenv", str(dotenv)]) == 0
     assert "CIOPT_VERDICT=none\n" in dotenv.read_text()
+
+
+def test_a_message_that_quotes_a_request_is_shown_as_code(tmp_path: Path) -> None:
+    message = f"cannot read {PLANTED!r} in the request; write key=value words"
+    _write(tmp_path, Verdict(verdict="error", reason="bad_request", message=message))
+    summary = collect(tmp_path).summary()
+    assert loose(summary) == []
+    assert any("@org/team" in shown for shown in code_texts(summary))

@@ -3,12 +3,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ciopt.errors import ConfigError
+import pytest
+
+from ciopt.errors import ConfigError, RequestError
 from ciopt.forges.base import Comment, Links, Person, Thread
 from ciopt.forges.local import LocalForge
 from ciopt.job.claim import Claim, read_marker
 from ciopt.job.progress import Progress
+from ciopt.request import parse_request
 from ciopt.verdict import Verdict
+from tests.helpers.markdown import MARKS, PLANTED, code_texts, loose, render
 
 THREAD = Thread(number=3, url="https://example.test/issues/3")
 LINKS = Links(job="https://ci.test/run/9", artifacts="https://ci.test/run/9#artifacts")
@@ -115,7 +119,7 @@ def test_a_failure_marks_the_running_step_and_shows_the_error_redacted() -> None
     body = forge.bodies[1]
     assert (
         "❌ Measure the baseline" in body
-        and "**Error:** baseline tests fail with [REDACTED]" in body
+        and "**Error:** `baseline tests fail with [REDACTED]`" in body
     )
     assert "sekrit" not in body
     assert "➖ Publish the result" in body
@@ -141,3 +145,40 @@ def test_gitlab_says_merge_request_and_a_forks_patch_is_shown() -> None:
     )
     body = forge.bodies[1]
     assert "this merge request comes from a fork" in body and "```diff\n--- a/x.py" in body
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        f"/optimize {PLANTED}",  # cannot read '@org/team' in the request
+        "/optimize target=`@org/team`</details>![x](https://evil.test/x.png) bench=b.py",
+        "/optimize bench=b.py ![x](https://evil.test/x.png)=<img/src=https://evil.test/i.png>",
+        "/optimize target=a.py::f bench=b.py sha='@org/team <script>alert(1)</script>'",
+    ],
+)
+def test_a_strangers_request_text_is_echoed_only_as_code(asked: str) -> None:
+    # a read-only stranger writes the issue; a maintainer labels it; the request cannot be read
+    with pytest.raises(RequestError) as refused:
+        parse_request(asked)
+    forge = Recorder()
+    progress = _progress(forge)
+    progress.post()
+    error = f"RequestError: {refused.value}"
+    progress.on_record(_span("span_end", "request", status="error", error=error))
+    progress.finish("failed", error=str(refused.value))
+    body = forge.bodies[1]
+    assert "@org" in body or "evil.test" in body  # the text is shown...
+    assert loose(body) == []  # ...as code: no mention, image, link or HTML of it
+    assert "Requested by @alice." in body  # the requester is still addressed
+
+
+def test_a_failed_verdicts_message_and_a_forks_patch_stay_code() -> None:
+    forge = Recorder()
+    progress = _progress(forge)
+    progress.patch = f"--- a/x.py\n+++ b/x.py\n+```\n+{PLANTED}\n```\n</details>\n{PLANTED}\n"
+    message = f"target {PLANTED!r} is not of the form path/to/file.py::function"
+    progress.finish("done", Verdict(verdict="error", reason="bad_request", message=message))
+    body = forge.bodies[1]
+    assert loose(body, tuple(m for m in MARKS if m != "</details>")) == []
+    assert render(body).count("</details>") == 1  # ciopt's own, around the patch
+    assert code_texts(body)[-1].startswith("--- a/x.py\n+++ b/x.py\n+```\n+@org/team")

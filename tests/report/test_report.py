@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 
-from ciopt.report import render_report
+import pytest
+
+from ciopt.forges import Person, Rules
+from ciopt.report import render_report, render_text
 from ciopt.verdict import (
     BenchmarkVerdict,
     CandidateRecord,
@@ -11,6 +14,7 @@ from ciopt.verdict import (
     TestCounts,
     Verdict,
 )
+from tests.helpers.markdown import MARKS, PLANTED, code_texts, loose, render
 
 BUDGET = {"limits": {"llm_calls": 4}, "spent": {"llm_calls": 2}}
 BENCH = BenchmarkVerdict(
@@ -66,7 +70,7 @@ def test_a_faster_report_shows_speedup_evidence_change_and_fates() -> None:
     assert "9 passed, 0 failed" in text
     assert "A set replaces the list scan." in text
     assert "```diff\n--- a/src/m.py" in text
-    assert "| 1 | rejected | – | tests_failed: 1 test(s) broke: t \\| x |" in text
+    assert "| 1 | rejected | – | tests_failed: `1 test(s) broke: t \\| x` |" in text
     assert "| 2 | faster ✅ published |" in text
     assert "| llm_calls | 2 | 4 |" in text
 
@@ -110,3 +114,54 @@ def test_verdict_json_follows_the_contract() -> None:
         "budget",
     } <= set(data)
     assert "diff" not in data["candidates"][0]  # the diff lives in patch.diff
+
+
+def test_text_from_a_request_or_a_strangers_code_is_shown_only_as_code() -> None:
+    # a fork's pull request names its tests and benchmarks; a request names the rest
+    hostile = CandidateRecord(
+        id=1,
+        outcome="rejected",
+        reason="tests_failed",
+        message=f"1 test(s) broke: {PLANTED}",
+        head="c" * 40,
+        correctness=Correctness(
+            tests=TestCounts(passed=1, failed=1, broken=[f"t.py::test[{PLANTED}]"]),
+            guard=Guard(changed_files=[f"src/{PLANTED}.py"], violations=[f"{PLANTED}.py"]),
+        ),
+        diff=f"--- a/src/m.py\n+++ b/src/m.py\n+```\n+{PLANTED}\n",
+    )
+    verdict = Verdict(
+        verdict="error",
+        reason="bad_request",
+        message=f"cannot read {PLANTED!r} in the request; write key=value words",
+        head="c" * 40,
+        budget=BUDGET,
+        targets=["src/m.py::f"],
+        candidates=[hostile],
+        notes=[f"2 test(s) fail on the baseline too: tests/t.py::test[{PLANTED}]"],
+        warnings=[f"bench[{PLANTED}]: times vary by 30% within a process"],
+        benchmarks=[BENCH.model_copy(update={"name": f"b.py::test_f[{PLANTED}]"})],
+        origin={"forge": "github", "requested_by": "alice", "url": "https://example.test/1"},
+    )
+    text = render_report(verdict)
+    assert loose(text, tuple(m for m in MARKS if m != "</details>")) == []
+    rendered = render(text)
+    assert rendered.count("</details>") == 1  # ciopt's own, around the budget
+    assert "<td>1</td>\n<td>rejected (held back)</td>" in rendered  # its row kept its cells
+    assert ">4 ms</td>" in rendered  # and the benchmark's
+    assert "Requested by @alice in https://example.test/1" in text
+    shown = code_texts(text)
+    assert sum("@org/team" in s for s in shown) >= 7
+
+
+@pytest.mark.parametrize("template", ["refusal.md.j2", "busy.md.j2"])
+def test_replies_mention_only_the_person_who_asked(template: str) -> None:
+    rules = Rules(label="optimize", phrase="/optimize")
+    asked = render_text(
+        template, author=Person(login="mallory"), rules=rules, role="read", holder=None
+    )
+    assert "@mallory" in asked and loose(asked) == []
+    odd = render_text(
+        template, author=Person(login="org/team"), rules=rules, role="read", holder=None
+    )
+    assert "@org" not in odd.replace("`org/team`", "")

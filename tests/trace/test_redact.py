@@ -4,8 +4,11 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import pickle
+import random
 import re
+import string
 import uuid
 from pathlib import Path
 
@@ -331,3 +334,97 @@ def test_scrub_tree(tmp_path: Path) -> None:
     assert clean.read_text().startswith("nothing here")
     assert outside.read_text() == GHP  # a link is not followed
     assert redactor.scrub_tree(root) == []
+
+
+# -- a known secret, encoded ------------------------------------------------------------------
+ALPHABET = string.ascii_letters + string.digits + string.punctuation + " äöüßé€✓"
+B64 = {"standard": base64.b64encode, "urlsafe": base64.urlsafe_b64encode}
+
+
+def random_secret(seed: int) -> str:
+    """A secret of 6 to 48 characters, some of them outside ASCII."""
+    rng = random.Random(seed)
+    return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(6, 48)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("kind", sorted(B64))
+@pytest.mark.parametrize("padded", [True, False])
+def test_a_secret_encoded_in_base64_is_redacted(seed: int, kind: str, padded: bool) -> None:
+    secret = random_secret(seed)
+    encoded = B64[kind](secret.encode()).decode()
+    encoded = encoded if padded else encoded.rstrip("=")
+    redactor = Redactor([secret], key=KEY)
+    assert redactor.text(f"auth: {encoded}\n") == f"auth: {tag('env', secret)}\n"
+    as_json = json.dumps({"header": encoded})
+    assert redactor.text(as_json) == json.dumps({"header": tag("env", secret)})
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("kind", sorted(B64))
+@pytest.mark.parametrize("before", range(6))  # bytes before the secret: each alignment twice
+def test_a_secret_inside_a_longer_base64_stream_is_redacted(
+    seed: int, kind: str, before: int
+) -> None:
+    """The secret between other bytes, the whole encoded at once: the characters made of the
+    secret's bits alone are replaced, and what is left decodes to no part of it."""
+    secret = random_secret(seed)
+    raw = secret.encode()
+    rng = random.Random(seed * 100 + before)
+    head = rng.randbytes(before)
+    # the first byte after the secret starts with two 1 bits, so the secret's own padded-out
+    # last character never appears in the stream by chance
+    tail = bytes([0xC0 | rng.randrange(64)]) + rng.randbytes(rng.randrange(3))
+    stream = B64[kind](head + raw + tail).decode()
+    first = math.ceil(8 * before / 6)  # the first character holding no bit of `head`
+    end = 8 * (before + len(raw)) // 6  # past the last holding no bit of `tail`
+    out = Redactor([secret], key=KEY).text(f"blob={stream};")
+    assert out == f"blob={stream[:first]}{tag('env', secret)}{stream[end:]};"
+    # with the tag back to characters of no information, the secret cannot be decoded
+    left = stream[:first] + "A" * (end - first) + stream[end:]
+    decoded = base64.b64decode(left.replace("-", "+").replace("_", "/"))
+    assert raw not in decoded and raw[1:-1] not in decoded
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_secret_in_hex_either_case_or_reversed_is_redacted(seed: int) -> None:
+    secret = random_secret(seed)
+    hexed = secret.encode().hex()
+    redactor = Redactor([secret], key=KEY)
+    mark = tag("env", secret)
+    assert redactor.text(f"x {hexed} y") == f"x {mark} y"
+    assert redactor.text(f"x {hexed.upper()} y") == f"x {mark} y"
+    assert redactor.text(f"x {secret[::-1]} y") == f"x {mark} y"
+    assert redactor.text(f"0x{hexed}00") == f"0x{mark}00"  # inside a longer hex string
+
+
+def test_encoded_secrets_are_found_in_binary_files(tmp_path: Path) -> None:
+    secret = random_secret(99)
+    blob = tmp_path / "recording.pkl"
+    blob.write_bytes(
+        pickle.dumps({
+            "b64": base64.b64encode(b"user:" + secret.encode()),
+            "hex": secret.encode().hex(),
+            "raw": bytes(range(256)),
+        })
+    )  # fmt: skip
+    Redactor([secret], key=KEY).scrub_tree(blob)
+    data = blob.read_bytes()
+    assert secret.encode().hex().encode() not in data
+    for form in (base64.b64encode(b"user:" + secret.encode()), secret.encode()):
+        assert form not in data
+    assert data.count(tag("env", secret).encode()) == 2 and bytes(range(256)) in data
+
+
+def test_known_secrets_leave_other_encoded_data_alone() -> None:
+    """Twenty known secrets change nothing in other data (which the rules may still redact)."""
+    redactor = Redactor([random_secret(seed) for seed in range(20)], key=KEY)
+    rng = random.Random(7)
+    other = rng.randbytes(3000)
+    text = "\n".join([
+        base64.b64encode(other).decode(),
+        base64.urlsafe_b64encode(other).decode(),
+        other.hex(),
+        "The quick brown fox jumps over the lazy dog; tests passed in 0.42s.",
+    ])  # fmt: skip
+    assert redactor.text(text) == Redactor(key=KEY).text(text)

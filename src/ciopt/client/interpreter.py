@@ -41,6 +41,10 @@ class ProbeReport(BaseModel):
     setup: dict[str, Any] = {}  # pinned_cpu, gc, waited_s: how a benchmark process was set up
 
 
+def _kind(violation: str) -> str:
+    return violation.split(" ", 1)[0]
+
+
 def find_python(repo: Path, configured: str | None) -> str:
     """``--python``, else the project's ``.venv`` interpreter, else ``python3`` on PATH."""
     if configured:
@@ -81,6 +85,9 @@ class Client:
         self._pass_env = tuple(pass_env)
         self.import_roots = tuple(dict.fromkeys(import_roots))
         self.modules = tuple(modules)
+        # what the executor saw jobs do beyond their bounds, by worktree (``Completed.violations``)
+        self.violations: dict[Path, list[str]] = {}
+        self.tolerated: set[str] = set()
 
     def env(self, root: Path, **extra: str) -> dict[str, str]:
         paths = [str(root / r) if r else str(root) for r in self.import_roots]
@@ -115,12 +122,33 @@ class Client:
     def execute(self, job: Command, *, timeout: float) -> Completed:
         """One ``job``, through the executor."""
         with self._charged(1):
-            return self.executor.run(job.cwd, job.argv, env=job.env, timeout=timeout)
+            done = self.executor.run(job.cwd, job.argv, env=job.env, timeout=timeout)
+        self._note(job, done)
+        return done
 
     def run_together(self, jobs: Sequence[Command], *, timeout: float) -> list[Completed]:
         """``jobs`` started at the same moment (a duet round); one result each, in order."""
         with self._charged(len(jobs)):
-            return run_together(self.executor, jobs, timeout=timeout)
+            done = run_together(self.executor, jobs, timeout=timeout)
+        for job, result in zip(jobs, done, strict=True):
+            self._note(job, result)
+        return done
+
+    def _note(self, job: Command, done: Completed) -> None:
+        for seen in done.violations:
+            found = self.violations.setdefault(job.cwd, [])
+            if seen not in found:
+                found.append(seen)
+
+    def tolerate(self, root: Path) -> None:
+        """Accept what the jobs in ``root`` (the baseline, run alone) did beyond their bounds, by
+        kind (a process left running, a file written outside): the client's own habits are not
+        a candidate's fault."""
+        self.tolerated |= {_kind(v) for v in self.violations.get(root, [])}
+
+    def escaped(self, root: Path) -> list[str]:
+        """What jobs in ``root`` did beyond their bounds, less the kinds tolerated."""
+        return [v for v in self.violations.get(root, []) if _kind(v) not in self.tolerated]
 
     @contextlib.contextmanager
     def _charged(self, processes: int) -> Iterator[None]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ciopt.config import DEFAULT_IMAGE
 
-__all__ = ["add_executor_flags", "add_measure_flags", "measure_flags"]
+__all__ = ["add_executor_flags", "add_measure_flags", "add_out_flags", "measure_flags"]
 
 
 def add_executor_flags(p: argparse.ArgumentParser) -> None:
@@ -21,9 +21,21 @@ def add_executor_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--image", help=f"the dagger executor's image (default: {DEFAULT_IMAGE})")
 
 
+def add_out_flags(p: argparse.ArgumentParser) -> None:
+    """``--out`` and ``--keep-work``: the output folder, and whether ``work/`` stays in it."""
+    p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
+    p.add_argument(
+        "--keep-work",
+        action="store_true",
+        default=None,
+        help="keep work/ (probe files, the profile, pickled recordings of calls, which may hold "
+        "secrets your tests pass) in the output folder; default: a temporary folder, removed",
+    )
+
+
 def add_measure_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
-    p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
+    add_out_flags(p)
     add_executor_flags(p)
     p.add_argument(
         "--time-budget", type=float, help="seconds of measurement per comparison (default: 60)"
@@ -43,6 +55,7 @@ def measure_flags(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "python": args.python,
         "out": args.out,
+        "keep_work": args.keep_work,
         "executor": args.executor,
         "image": args.image,
         "time_budget": args.time_budget,

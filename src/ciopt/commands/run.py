@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ciopt.commands.flags import add_executor_flags
+from ciopt.commands.flags import add_executor_flags, add_out_flags
 from ciopt.errors import RequestError
 from ciopt.flows import Session, optimize_request
 from ciopt.job import answer_requests
@@ -38,7 +38,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--model", help="litellm model string, or scripted:FILE.jsonl")
     p.add_argument("--api-base", help="the model's endpoint (vLLM, llama.cpp, a proxy)")
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
-    p.add_argument("--out", type=Path, help="output folder (default: ciopt-out)")
+    add_out_flags(p)
     p.add_argument("--base", help="the commit to optimize (default: HEAD)")
     add_executor_flags(p)
     p.add_argument("--forge", help="where the result is published (default: local)")
@@ -85,6 +85,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "api_base": args.api_base,
         "python": args.python,
         "out": args.out,
+        "keep_work": args.keep_work,
         "base": args.base,
         "executor": args.executor,
         "image": args.image,

@@ -1,9 +1,12 @@
-"""Executors by name: where the client's code runs.
+"""Executors by name: where the client's code runs, and how isolated from ciopt's secrets.
 
-    local   subprocesses on this machine, in git worktrees, with a scrubbed environment
-    dagger  containers through a Dagger engine (dagger-io); refuses, with the reason, when no
-            engine can start
-    auto    dagger when an engine starts, else local, with a note that says why
+    dagger   containers through a Dagger engine (dagger-io); refuses, with the reason, when no
+             engine can start
+    sandbox  bubblewrap namespaces: no view of ciopt, its home, its repository or the network
+    uid      an unprivileged uid of its own (setpriv), when ciopt runs as root
+    local    subprocesses on this machine with a scrubbed environment: no isolation
+    auto     the strongest that works here: dagger, else sandbox, else uid; with a note that
+             says why the stronger ones did not (and ``local``, flagged unisolated, when none does)
 
 Add one by writing a module against ``Executor`` (``base``) and an opener in ``EXECUTORS``.
 What any of them may pass to the client's code is decided in ``env``.
@@ -12,8 +15,10 @@ What any of them may pass to the client's code is decided in ``env``.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ciopt.config import DEFAULT_IMAGE
 from ciopt.errors import ConfigError
@@ -28,6 +33,8 @@ from ciopt.executors.base import (
 from ciopt.executors.env import scrubbed_env, unsafe_names
 from ciopt.executors.local import LocalExecutor
 from ciopt.executors.opened import Opened
+from ciopt.executors.sandbox import SandboxExecutor, find_bwrap, sandbox_works
+from ciopt.executors.uid import UidExecutor, free_uid, uid_drop_works
 
 CONNECT_TIMEOUT = 120.0  # seconds: a first start pulls the engine's image
 
@@ -39,6 +46,7 @@ __all__ = [
     "ExecutorOptions",
     "Opened",
     "RunsTogether",
+    "isolation_of",
     "one_line",
     "open_executor",
     "run_together",
@@ -52,10 +60,45 @@ class ExecutorOptions:
     image: str = DEFAULT_IMAGE  # dagger: the image the client's code runs in
     connect_timeout: float = CONNECT_TIMEOUT  # dagger: most seconds to wait for the engine
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    network: bool = False  # sandbox: let the code under test reach the network
+    hide: tuple[Path, ...] = ()  # uid: folders made 0700 while it runs (the repository's .git)
 
 
 def open_local(options: ExecutorOptions) -> Opened:
     return Opened(LocalExecutor())
+
+
+def _sandbox(options: ExecutorOptions) -> Opened:
+    """A bubblewrap sandbox; ``EngineUnavailable`` with the reason when none can start here."""
+    bwrap = find_bwrap(options.environ)
+    if bwrap is None:
+        raise EngineUnavailable("bubblewrap is not installed (apt-get install bubblewrap)")
+    problem = sandbox_works(bwrap)
+    if problem is not None:
+        raise EngineUnavailable(f"bubblewrap cannot create namespaces here: {problem}")
+    return Opened(SandboxExecutor(bwrap, network=options.network))
+
+
+def _uid(options: ExecutorOptions) -> Opened:
+    problem = uid_drop_works(options.environ)
+    if problem is not None:
+        raise EngineUnavailable(f"no uid drop: {problem}")
+    setpriv = shutil.which("setpriv", path=options.environ.get("PATH")) or "setpriv"
+    executor = UidExecutor(setpriv, free_uid(), hide=options.hide)
+    return Opened(executor, close=executor.close)
+
+
+def _refusing(name: str, opener: Callable[[ExecutorOptions], Opened]) -> Callable[..., Opened]:
+    def open_named(options: ExecutorOptions) -> Opened:
+        try:
+            return opener(options)
+        except EngineUnavailable as exc:
+            raise ConfigError(
+                f"executor {name}: {exc}; use executor auto for the strongest one available",
+                reason="executor_unavailable",
+            ) from exc
+
+    return open_named
 
 
 def _engine(options: ExecutorOptions) -> Opened:
@@ -77,27 +120,42 @@ def open_dagger(options: ExecutorOptions) -> Opened:
     except EngineUnavailable as exc:
         raise ConfigError(
             f"executor dagger: no Dagger engine: {exc}; install Docker and the dagger CLI, "
-            "or use executor local (or auto)",
+            "or use executor auto (the strongest isolation available)",
             reason="executor_unavailable",
         ) from exc
 
 
 def open_auto(options: ExecutorOptions) -> Opened:
-    try:
-        return _engine(options)
-    except EngineUnavailable as exc:
-        note = (
-            f"executor auto: no Dagger engine ({exc}); the code under test ran on this "
-            "machine with the local executor"
-        )
-        return Opened(LocalExecutor(), note)
+    """The strongest isolation that works here; the note names the ones that did not."""
+    missing = []
+    for name, opener in (("dagger", _engine), ("sandbox", _sandbox), ("uid", _uid)):
+        try:
+            opened = opener(options)
+        except EngineUnavailable as exc:
+            missing.append(f"{name}: {exc}")
+            continue
+        if missing:
+            opened.note = f"executor auto chose {name} ({'; '.join(missing)})"
+        return opened
+    note = (
+        f"executor auto: no isolation is available ({'; '.join(missing)}); the code under "
+        "test runs on this machine with the local executor"
+    )
+    return Opened(LocalExecutor(), note)
 
 
 EXECUTORS: dict[str, Callable[[ExecutorOptions], Opened]] = {
-    "local": open_local,
-    "dagger": open_dagger,
     "auto": open_auto,
+    "dagger": open_dagger,
+    "sandbox": _refusing("sandbox", _sandbox),
+    "uid": _refusing("uid", _uid),
+    "local": open_local,
 }
+
+
+def isolation_of(executor: Executor) -> str:
+    """How ``executor`` keeps the code under test from ciopt's secrets, in words."""
+    return str(getattr(executor, "isolation", "none"))
 
 
 def open_executor(name: str, options: ExecutorOptions | None = None) -> Opened:

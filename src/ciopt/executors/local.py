@@ -13,6 +13,7 @@ __all__ = ["LocalExecutor"]
 
 class LocalExecutor:
     name = "local"
+    isolation = "none"
 
     def run(
         self, cwd: Path, argv: Sequence[str], *, env: Mapping[str, str], timeout: float

@@ -31,6 +31,15 @@ class Opened:
     def name(self) -> str:
         return self.executor.name
 
+    @property
+    def isolation(self) -> str:
+        """How the code under test is kept from ciopt's secrets, in words; "none" for local."""
+        return str(getattr(self.executor, "isolation", "none"))  # executors.isolation_of
+
+    @property
+    def isolated(self) -> bool:
+        return self.isolation != "none"
+
     def run(
         self, cwd: Path, argv: Sequence[str], *, env: Mapping[str, str], timeout: float
     ) -> Completed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,28 +27,45 @@ class OutputDir:
 
     Everything written passes through the redactor; ``on_write`` is called with the size of each
     file written (the budget's ``output_bytes``).
+
+    ``work`` holds what the client's processes hand back: probe files, the profile, and the
+    pickled recordings of calls, which hold the arguments your tests passed (a database
+    password among them, perhaps) as pickles that redaction cannot rewrite safely. It is a
+    temporary folder outside the output folder, so it never reaches the CI artifact, and
+    ``close`` removes it; with ``keep_work`` it is ``work/`` in the output folder, for debugging.
+    Nothing else reads it after the run: ``ciopt replay`` needs only ``trace.jsonl``.
     """
 
-    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self, path: Path, redactor: Redactor | None = None, *, keep_work: bool = False
+    ) -> None:
         self.path = path = path.resolve()
         self.redactor = redactor or Redactor()
         path.mkdir(parents=True, exist_ok=True)
         for name in ARTIFACTS:
             (path / name).unlink(missing_ok=True)
         shutil.rmtree(path / "bench", ignore_errors=True)
-        shutil.rmtree(path / "work", ignore_errors=True)
+        shutil.rmtree(path / "work", ignore_errors=True)  # an earlier run's, kept or not
         self.bench = path / "bench"
-        self.work = path / "work"  # probe and profile files; small, kept for debugging
         self.bench.mkdir()
-        self.work.mkdir()
+        self.keep_work = keep_work
+        if keep_work:
+            self.work = path / "work"
+            self.work.mkdir()
+        else:
+            self.work = Path(tempfile.mkdtemp(prefix="ciopt-work-"))
         self.on_write: Callable[[int], None] | None = None
 
     def owned(self) -> list[Path]:
-        """What ciopt wrote here: the artifacts, ``bench/`` and ``work/`` (the folder may hold
-        other things, e.g. with ``--out .``)."""
-        return [
-            p for p in (*(self.path / n for n in ARTIFACTS), self.bench, self.work) if p.exists()
-        ]
+        """What ciopt wrote here: the artifacts, ``bench/`` and a kept ``work/`` (the folder may
+        hold other things, e.g. with ``--out .``)."""
+        kept = (self.work,) if self.keep_work else ()
+        return [p for p in (*(self.path / n for n in ARTIFACTS), self.bench, *kept) if p.exists()]
+
+    def close(self) -> None:
+        """Remove the temporary ``work`` folder (a kept one stays)."""
+        if not self.keep_work:
+            shutil.rmtree(self.work, ignore_errors=True)
 
     @property
     def trace(self) -> Path:

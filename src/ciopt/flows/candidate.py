@@ -75,6 +75,8 @@ def evaluate(
         sp.set(applied=True, head=head)
     correctness, rejection = base.verifier.verify(git, base.sha, head, root, candidate=number)
     record = record.model_copy(update={"correctness": correctness})
+    if escaped := client.escaped(root):
+        return _escaped(record, escaped, tracer)
     if rejection is not None:
         return _rejected(record, rejection.reason, rejection.message)
 
@@ -89,7 +91,16 @@ def evaluate(
         bench_dir=out.bench / f"cand-{number}",
         candidate=number,
     )
+    if escaped := client.escaped(root):
+        return _escaped(record, escaped, tracer)
     return candidate_verdict(record, comparison, bench.measure)
+
+
+def _escaped(record: CandidateRecord, seen: list[str], tracer: Tracer) -> CandidateRecord:
+    """A candidate whose code did what its sandbox forbids: never a result, whatever it measured."""
+    tracer.event("sandbox.violation", candidate=record.id, seen=seen)
+    message = "the candidate's code " + "; ".join(seen)
+    return _rejected(record, "sandbox_violation", message)
 
 
 def _rejected(record: CandidateRecord, reason: str, message: str) -> CandidateRecord:

@@ -126,6 +126,7 @@ def _finish(session: Session, verdict: Verdict, sides: Sides, notes: list[str]) 
             "run_id": session.tracer.run_id,
             "notes": notes,
             "budget": session.ledger.snapshot(),
+            "isolation": session.isolation,
         }
     )
     session.out.write_verdict(verdict)

@@ -12,7 +12,7 @@ from pathlib import Path
 from ciopt.agent import Model, PolicyRegistry, Predictor, open_models, schema_hashes
 from ciopt.client import find_python
 from ciopt.config import Settings
-from ciopt.errors import RepoError
+from ciopt.errors import RepoError, RequestError
 from ciopt.flows.pipeline import Run
 from ciopt.flows.session import Session
 from ciopt.forges import Forge, open_forge
@@ -55,10 +55,18 @@ def optimize_request(
         )
         if slug:
             request = request.model_copy(update={"slug": slug})
+        # a request only tightens what the repository's settings allow
+        request, held = request.tightened(settings.model_dump())
         limits, capped = settings.limits.narrowed(**request.limit_overrides)
+        capped = held + capped
         ledger.limits = limits
         sp.set(request=request.model_dump(), limits=limits.model_dump(), capped=capped)
         git = _clean_repo(repo)
+        if request.sha and not (base := git.resolve(settings.base)).startswith(request.sha):
+            raise RequestError(
+                f"the request pins sha={request.sha}, but the commit to optimize is {base[:12]}; "
+                "nothing was run: name the commit that should run"
+            )
     predictor = Predictor(
         models(settings),
         tracer=tracer,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from ciopt.agent import (
     EXPLAIN,
@@ -34,7 +35,7 @@ from ciopt.budget import Ledger
 from ciopt.client import Client, Target, Worktrees, open_client, resolve_target
 from ciopt.config import Settings
 from ciopt.errors import BudgetExhausted, ModelError, RequestError
-from ciopt.executors import Executor
+from ciopt.executors import Executor, isolation_of
 from ciopt.flows.artifacts import OutputDir
 from ciopt.flows.candidate import Baseline, Bench, evaluate
 from ciopt.flows.verdicts import run_verdict
@@ -178,7 +179,19 @@ class Run:
             )
             self.ledger.charge(bench_seconds=run.seconds)
             sp.set(medians=run.medians)
+        self._tolerate(client, root)
         return Baseline(sha, root, verifier), targets, client
+
+    def _tolerate(self, client: Client, root: Path) -> None:
+        """What the baseline's own code did beyond its sandbox is not held against candidates."""
+        seen = client.violations.get(root, [])
+        if seen:
+            self.tracer.event("sandbox.violation", candidate=None, seen=seen)
+            self.notes.append(
+                "the baseline's own code " + "; ".join(seen) + " (ended by ciopt; candidates "
+                "that do the same are not rejected for it)"
+            )
+        client.tolerate(root)
 
     def context(self, base: Baseline, targets: list[Target], client: Client) -> ProposeInput:
         files = sorted({t.path for t in targets})
@@ -427,6 +440,7 @@ class Run:
                 "notes": self.notes,
                 "budget": self.ledger.snapshot(),
                 "origin": self.origin,
+                "isolation": isolation_of(self.executor),
             }
         )
 
@@ -446,6 +460,7 @@ class Run:
             notes=self.notes,
             budget=self.ledger.snapshot(),
             origin=self.origin,
+            isolation=isolation_of(self.executor),
         )
         self.out.write_report(render_report(verdict))
         return verdict

@@ -25,7 +25,26 @@ from ciopt.flows.artifacts import OutputDir
 from ciopt.trace import Redactor, Tracer, export_otlp, read_trace, write_html
 from ciopt.verdict import Verdict
 
-__all__ = ["Session"]
+__all__ = ["FORGE_RUNS", "Session", "unisolated_refusal"]
+
+FORGE_RUNS = ("github", "gitlab")  # forges whose requests come from other people
+
+
+def unisolated_refusal(asked: str, note: str | None, stranger: str | None = None) -> str:
+    """Why a forge run runs nothing without isolation, and the ways on, in one line.
+
+    ``stranger`` (whose code it is: a fork's pull request) leaves no way but isolation."""
+    why = "executor local isolates nothing" if asked == "local" else (note or "no isolation")
+    enable = (
+        "install bubblewrap (apt-get install bubblewrap) or Docker and the dagger CLI on the runner"
+    )
+    if stranger:
+        return f"ciopt ran nothing: {stranger} runs only under isolation ({why}); {enable}"
+    return (
+        f"ciopt ran nothing: the code under test would run with no isolation from ciopt's "
+        f"secrets ({why}); {enable}, or accept the risk with allow_unisolated = true in "
+        ".ciopt.toml on the default branch"
+    )
 
 
 class Session:
@@ -45,6 +64,7 @@ class Session:
         """``command`` names the trace's header; ``repo`` is the checkout (its settings files
         are read); ``cli`` are the flags' settings (``None`` for a flag not given)."""
         self.environ = dict(os.environ if environ is None else environ)
+        self.repo = repo
         settings: Settings | None = None
         self._problem: ConfigError | None = None
         try:
@@ -54,7 +74,11 @@ class Session:
         self._settings = settings
         self.redactor = Redactor.from_environ(self.environ)
         fallback = cli.get("out") or Path("ciopt-out")  # the settings' own, when they failed
-        self.out = OutputDir(settings.out if settings else fallback, self.redactor)
+        self.out = OutputDir(
+            settings.out if settings else fallback,
+            self.redactor,
+            keep_work=bool(settings and settings.keep_work),
+        )
         self.tracer = Tracer(
             self.out.trace, redactor=self.redactor, header=_header(command, repo, settings)
         )
@@ -64,6 +88,11 @@ class Session:
         self.tracer.on_write = self.out.on_write = self._charge_output
         self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
         self._closing = contextlib.ExitStack()  # what the command opened: the executor
+        self.isolation: str | None = None  # the executor's, once open (``Opened.isolation``)
+        # whose code this is, when it runs only under isolation whatever the settings say
+        # (a fork's pull request: a stranger's)
+        self.stranger: str | None = None
+        self._closing.callback(self.out.close)  # last: the temporary work folder
 
     @property
     def settings(self) -> Settings:
@@ -85,17 +114,39 @@ class Session:
             message=str(exc),
             run_id=self.tracer.run_id,
             budget=self.ledger.snapshot(),
+            isolation=self.isolation,
         )
 
     def open_executor(self) -> Opened:
-        """The settings' executor, closed when the command ends; how it was chosen is traced,
-        and printed when it is not the one asked for (``auto`` without an engine)."""
+        """The settings' executor, closed when the command ends; how it was chosen and how it
+        isolates are traced, and printed when it is not the one asked for.
+
+        A forge run (GitHub, GitLab: anyone's request, maybe a stranger's code) whose code would
+        run without isolation stops here, unless ``allow_unisolated`` accepts that by name."""
         settings = self.settings
-        options = ExecutorOptions(image=settings.image, environ=self.environ)
+        git_dir = self.repo / ".git"
+        options = ExecutorOptions(
+            image=settings.image,
+            environ=self.environ,
+            network=settings.sandbox_network,
+            hide=(git_dir,) if git_dir.is_dir() else (),
+        )
         opened = self._closing.enter_context(open_executor(settings.executor, options))
-        self.tracer.event("executor", asked=settings.executor, chosen=opened.name, note=opened.note)
+        self.isolation = opened.isolation
+        self.tracer.event(
+            "executor",
+            asked=settings.executor,
+            chosen=opened.name,
+            isolation=opened.isolation,
+            note=opened.note,
+        )
         if opened.note:
             print(f"ciopt: {opened.note}")
+        if not opened.isolated and (
+            self.stranger or (settings.forge in FORGE_RUNS and not settings.allow_unisolated)
+        ):
+            refusal = unisolated_refusal(settings.executor, opened.note, self.stranger)
+            raise ConfigError(refusal, reason="unisolated")
         return opened
 
     def __enter__(self) -> Session:

@@ -1,21 +1,38 @@
-"""Pushing and fetching with a forge token, without the token ever reaching argv or a log.
+"""Pushing and fetching with a forge token, without the token ever reaching argv, a log, or a git
+process that reads configuration the client's code could have written.
+
+The client's repository is not trusted: its ``.git/config`` may rewrite URLs (``insteadOf``),
+include other files and name helpers, and its hooks run on push. So the forge is reached only
+from a bare repository ciopt makes for the one operation, in a fresh temporary folder, whose
+configuration nobody else wrote:
+
+- push: the commit is fetched from the client's repository into the bare one (a local fetch,
+  without the token), then pushed from there with the token;
+- fetch: the refs are fetched from the forge into the bare repository with the token, then from
+  there into the client's repository without it; their commits are the bare repository's.
 
 The token goes to git as an ``http.extraHeader`` through ``GIT_CONFIG_*`` variables (the way
-actions/checkout hands it over), so it is not in the command line, the remote URL, or
-``.git/config``. A remote that is a local path (tests, mirrors) ignores it.
+actions/checkout hands it over), so it is not in the command line, the remote URL, or any
+``config`` file. Only the forge URL's own transport is allowed (``https``; ``file`` for a local
+path, as in tests and mirrors, which ignores the header).
 """
 
 from __future__ import annotations
 
 import base64
-import os
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from ciopt import proc
-from ciopt.errors import RepoError
-from ciopt.git import BOT_IDENTITY, Git
+from ciopt.errors import ConfigError, RepoError
+from ciopt.git import Git, run_git
 
 __all__ = ["Remote"]
+
+PUBLISHED = "refs/ciopt/publish"
+TRANSPORTS = ("https", "http", "file")
 
 
 class Remote:
@@ -23,25 +40,56 @@ class Remote:
 
     def __init__(self, url: str, *, user: str, token: str | None, timeout: float = 300.0) -> None:
         self.url = url
+        self.transport = _transport(url)  # the only one git may use to reach the forge
         self._user = user
         self._token = token
         self.timeout = timeout
 
-    def env(self, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = dict(os.environ if environ is None else environ)
-        env["GIT_TERMINAL_PROMPT"] = "0"  # fail, never wait for a password
+    def push(self, repo: Git, head: str, branch: str) -> bool:
+        """Force ``branch`` on the remote to ``head``; whether the branch existed before."""
+        with _bare(self.timeout) as bare:
+            _take(bare, repo, head, self.timeout)
+            listed = self._forge(bare, "ls-remote", "--heads", self.url, f"refs/heads/{branch}")
+            self._forge(bare, "push", "--force", "--quiet", self.url, f"{head}:refs/heads/{branch}")
+        return bool(listed)
+
+    def fetch(self, repo: Git, ref: str) -> str:
+        """Fetch ``ref`` (``refs/pull/7/head``, ``refs/heads/main``) and return its commit."""
+        return self.fetch_all(repo, [ref])[0]
+
+    def fetch_all(self, repo: Git, refs: Sequence[str]) -> list[str]:
+        """Fetch ``refs`` in one go into ``repo`` (as ``refs/ciopt/fetched/...``); their commits
+        as the forge gave them."""
+        kept = ["refs/ciopt/fetched/" + ref.removeprefix("refs/") for ref in refs]
+        with _bare(self.timeout) as bare:
+            specs = [f"+{ref}:{local}" for ref, local in zip(refs, kept, strict=True)]
+            self._forge(bare, "fetch", "--quiet", "--no-tags", self.url, *specs)
+            shas = [Git(bare).resolve(local) for local in kept]
+            # into the client's repository: no token, and only the local transport
+            argv = ["fetch", "--quiet", "--no-tags", str(bare), *(f"+{k}:{k}" for k in kept)]
+            done = run_git(argv, cwd=repo.path, timeout=self.timeout, protocols=("file",))
+            if not done.ok:
+                raise RepoError(
+                    f"git fetch into {repo.path} failed: {done.tail(2)}", reason="fetch_failed"
+                )
+        for sha in shas:  # what the forge sent, whatever the client's config made of the fetch
+            if not run_git(["cat-file", "-e", f"{sha}^{{commit}}"], cwd=repo.path).ok:
+                raise RepoError(
+                    f"the fetch into {repo.path} did not bring {sha}: does its git configuration "
+                    "redirect URLs (url.*.insteadOf)?",
+                    reason="fetch_failed",
+                )
+        return shas
+
+    def _forge(self, bare: Path, *args: str) -> str:
+        """``git ARGS`` in ciopt's own bare repository, with the token, to the forge."""
+        config = {}
         if self._token:
             basic = base64.b64encode(f"{self._user}:{self._token}".encode()).decode()
-            count = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
-            env["GIT_CONFIG_COUNT"] = str(count + 1)
-            env[f"GIT_CONFIG_KEY_{count}"] = "http.extraHeader"
-            env[f"GIT_CONFIG_VALUE_{count}"] = f"Authorization: Basic {basic}"
-        return env
-
-    def _git(self, repo: Git, *args: str) -> str:
-        name, email = BOT_IDENTITY
-        argv = ["git", "-c", f"user.name={name}", "-c", f"user.email={email}", *args]
-        done = proc.run(argv, cwd=repo.path, env=self.env(), timeout=self.timeout)
+            config["http.extraHeader"] = f"Authorization: Basic {basic}"
+        done = run_git(
+            args, cwd=bare, timeout=self.timeout, protocols=(self.transport,), config=config
+        )
         if not done.ok:
             raise RepoError(
                 f"git {args[0]} to the forge failed: {done.tail(2)}; check that the token may "
@@ -50,14 +98,49 @@ class Remote:
             )
         return done.stdout.strip()
 
-    def push(self, repo: Git, head: str, branch: str) -> bool:
-        """Force ``branch`` on the remote to ``head``; whether the branch existed before."""
-        listed = self._git(repo, "ls-remote", "--heads", self.url, f"refs/heads/{branch}")
-        self._git(repo, "push", "--force", "--quiet", self.url, f"{head}:refs/heads/{branch}")
-        return bool(listed)
 
-    def fetch(self, repo: Git, ref: str) -> str:
-        """Fetch ``ref`` (``refs/pull/7/head``, ``refs/heads/main``) and return its commit."""
-        local = "refs/ciopt/fetched/" + ref.removeprefix("refs/")
-        self._git(repo, "fetch", "--quiet", "--no-tags", self.url, f"+{ref}:{local}")
-        return repo.resolve(local)
+def _transport(url: str) -> str:
+    """``https`` (or ``http``), or ``file`` for a local path; a ``ConfigError`` for any other
+    (ssh, a remote helper such as ``ext::``)."""
+    if "://" in url:
+        scheme = urlsplit(url).scheme.lower()
+    elif "::" in url:
+        scheme = url.split("::", 1)[0].lower()  # a remote helper: ext::, fd::, ...
+    elif ":" in url.split("/", 1)[0]:
+        scheme = "ssh"  # scp-like host:path
+    else:
+        scheme = "file"
+    if scheme not in TRANSPORTS:
+        raise ConfigError(
+            f"the forge's repository URL {url!r} is neither https:// nor a local path; "
+            "set push_url to its https:// clone URL"
+        )
+    return scheme
+
+
+@contextmanager
+def _bare(timeout: float) -> Iterator[Path]:
+    """A new bare repository in a temporary folder, removed afterwards; no template, so no
+    sample hooks and no configuration but what ``git init`` writes."""
+    with tempfile.TemporaryDirectory(prefix="ciopt-remote-") as tmp:
+        path = Path(tmp) / "forge.git"
+        done = run_git(
+            ["init", "--quiet", "--bare", "--template=", str(path)], cwd=Path(tmp), timeout=timeout
+        )
+        if not done.ok:
+            raise RepoError(f"git init --bare in {tmp} failed: {done.tail(2)}")
+        yield path
+
+
+def _take(bare: Path, repo: Git, head: str, timeout: float) -> None:
+    """Fetch the commit ``head`` from the client's repository into ``bare``: a local fetch,
+    without the token. Its other end (``git upload-pack`` in the client's repository) reads that
+    repository's configuration, and no command-line configuration reaches it (git clears it for
+    a local transport): upload-pack runs no hook, and ignores ``uploadpack.packObjectsHook``
+    in a repository's configuration."""
+    argv = ["fetch", "--quiet", "--no-tags", str(repo.path), f"+{head}:{PUBLISHED}"]
+    done = run_git(argv, cwd=bare, timeout=timeout, protocols=("file",))
+    if not done.ok:
+        raise RepoError(
+            f"git fetch of {head} from {repo.path} failed: {done.tail(2)}", reason="push_failed"
+        )

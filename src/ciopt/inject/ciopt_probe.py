@@ -46,7 +46,8 @@ def pytest_collection_finish(session: Any) -> None:
 
 def _wait(folder: Path, parties: int) -> float:
     start = time.monotonic()
-    (folder / f"ready-{os.getpid()}").touch()
+    # not the pid alone: each side of a sandboxed duet has a PID namespace of its own
+    (folder / f"ready-{os.getpid()}-{os.urandom(6).hex()}").touch()
     while len(list(folder.glob("ready-*"))) < parties:
         if time.monotonic() - start > BARRIER_TIMEOUT:
             break

@@ -2,10 +2,11 @@
 
 The claim is written in the progress comment's hidden marker (its key, state, CI run and time)
 and shown by labels: ``optimize`` -> ``optimize:running`` -> ``optimize:done`` or
-``optimize:failed``. Only comments ciopt wrote count (its login, or a bot account: people cannot
-pose as one), so nobody can block a request by pasting a marker. A running claim older than
-``claim_expiry_minutes`` is stale (its job died) and is taken over. When two jobs claim at the
-same moment, the older comment wins and the other job steps back.
+``optimize:failed``. Only comments ciopt wrote count: by its own account (``me``, the login the
+forge reports for its token), not any other person's or bot's, so nobody (a person, another app
+or workflow) can block a request or take its comment over by planting a marker. A running claim
+older than ``claim_expiry_minutes`` is stale (its job died) and is taken over. When two jobs
+claim at the same moment, the older comment wins and the other job steps back.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Claim(BaseModel):
     state: State
     run: str  # the CI run (GitHub run id, GitLab pipeline id): its retries are the same job
     at: datetime
+    head: str | None = None  # a pull request's head when claimed: the only commit that may run
 
 
 class Labels(BaseModel):
@@ -94,6 +96,7 @@ def decide(
 
     Before claiming, any live claim of another run keeps it out. After claiming (``mine_id``:
     its own comment), only an older live claim does: of two simultaneous claims, the first wins.
+    Only markers in comments by ``me`` (ciopt's own login) are claims; with no ``me``, none are.
     """
     now = now or datetime.now(UTC)
     trusted = [(c, claim) for c in comments if (claim := _claim(c, me)) is not None]
@@ -112,7 +115,7 @@ def decide(
 
 
 def _claim(comment: Comment, me: str) -> Claim | None:
-    author = comment.author
-    if not (author.is_bot or (me and author.login.lower() == me.lower())):
+    """The claim in ``comment`` when ciopt's own account (``me``) wrote it."""
+    if not me or comment.author.login.lower() != me.lower():
         return None
     return read_marker(comment.body)

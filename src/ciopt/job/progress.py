@@ -66,6 +66,7 @@ class Progress:
         self.result: str = ""
         self.verdict: Verdict | None = None
         self.patch: str = ""  # shown when it cannot be published (a fork's pull request)
+        self.isolation: str = ""  # how the code under test is isolated, once the executor opens
         self.problems: list[str] = []
         self._outcomes: Counter[str] = Counter()
         self._shown = ""
@@ -88,7 +89,9 @@ class Progress:
         kind, name = record.get("type"), record.get("name")
         failed = record.get("status") == "error"
         error = str(record.get("error", "")).split(": ", 1)[-1]
-        if kind == "span_end" and name == "request":
+        if kind == "event" and name == "executor":
+            self.isolation = str(record.get("attrs", {}).get("isolation", ""))
+        elif kind == "span_end" and name == "request":
             self.step("request", "failed" if failed else "done", error)
         elif kind == "span_start" and name == "workspace":
             self.step("baseline", "running")
@@ -152,6 +155,7 @@ class Progress:
             v=self.verdict,
             error=self.result,
             patch=self.patch,
+            isolation=self.isolation,
             pr_word="merge request" if self.forge.name == "gitlab" else "pull request",
         )
 

@@ -4,6 +4,10 @@ For each request: screen it (phrase, own comments, bots), check that the person 
 repository (before any of their code runs), claim it, keep one progress comment up to date, run,
 publish, and leave the labels saying how it ended. Each request gets its own output folder and
 trace; a poll's requests go in ``<out>/<issue-12>/`` folders.
+
+A pull request's head is pinned when the request is claimed (the forge says which commit it is,
+and the progress comment shows it); ``sha=<prefix>`` in the request pins it by name. The run
+goes ahead only if the head fetched is that commit: a push after the request is not run.
 """
 
 from __future__ import annotations
@@ -20,17 +24,18 @@ from ciopt.errors import CioptError, ConfigError
 from ciopt.flows import Session, optimize_request
 from ciopt.forges import Ask, Forge, Ignored, Rules, Thread, fork_context, open_forge, screen_ask
 from ciopt.git import Git
-from ciopt.job.claim import Claim, Labels, decide
+from ciopt.job.claim import Claim, Labels, State, decide
 from ciopt.job.progress import Progress
 from ciopt.job.targets import changed_targets
 from ciopt.report import render_text
-from ciopt.request import asked_keys
+from ciopt.request import asked_keys, asked_sha
 from ciopt.trace import Redactor
 from ciopt.verdict import Origin, Verdict
 
 __all__ = ["answer_requests"]
 
 Opener = Callable[[str, Settings, Mapping[str, str]], Forge]
+HEAD_MOVED = "head_moved"  # the verdict's reason when a pull request's head is not the pinned one
 
 
 def answer_requests(
@@ -146,7 +151,8 @@ class Responder:
             except CioptError as exc:
                 self._finish("failed", error=session.redactor.text(str(exc)))
                 raise
-            self._finish("failed" if verdict.verdict == "error" else "done", verdict)
+            state: State = "failed" if verdict.verdict == "error" else "done"
+            self._finish("refused" if verdict.reason == HEAD_MOVED else state, verdict)
             print(
                 session.redactor.text(
                     f"ciopt: {verdict.verdict} ({verdict.reason}) - "
@@ -187,7 +193,9 @@ class Responder:
                     self._reply("busy.md.j2", holder=found.holder, session=session)
                 self._skipped(session, "already_running", "another job is working on this request")
                 return False
-            claim = Claim(key=key, state="running", run=run, at=datetime.now(UTC))
+            head = self._head(thread)
+            sp.set(head=head)
+            claim = Claim(key=key, state="running", run=run, at=datetime.now(UTC), head=head)
             progress = Progress(
                 self.forge,
                 thread,
@@ -208,9 +216,12 @@ class Responder:
                 remove=[self.labels.ask, self.labels.done, self.labels.failed],
             )
             assert progress.comment is not None
+            # the comment just posted shows ciopt's own login, where whoami could only guess
+            # (a GitHub App's installation token cannot read its own user)
+            me = progress.comment.author.login or self.rules.me
             again = decide(
                 self.forge.comments(thread),
-                me=self.rules.me,
+                me=me,
                 key=key,
                 run=run,
                 expiry=expiry,
@@ -235,12 +246,19 @@ class Responder:
         defaults: dict[str, tuple[str, ...]] = {}
         into, push = None, True
         if thread is not None and thread.kind == "pull":
+            asked = asked_sha(text, self.rules.phrase)
             git = Git.open(repo)
             with session.tracer.span("fetch", thread=thread.key) as sp:
                 head, base = self.forge.fetch(git, thread)
-                sp.set(head=head, base=base)
+                pinned = self.progress.claim.head if self.progress else thread.head_sha
+                why = _moved(thread, head, pinned, asked, self._pr_word)
+                sp.set(head=head, base=base, pinned=pinned, asked=asked, moved=why)
+            if why:
+                return self._refuse_moved(session, why)
             session.override(base=head)
             into, push = thread.head_ref, not thread.fork
+            if thread.fork:  # a stranger's code: isolation, whatever the config accepts
+                session.stranger = f"the head of a fork's {self._pr_word}"
             if "target" not in asked_keys(text, self.rules.phrase):
                 limit = self.settings.max_changed_targets
                 defaults["targets"] = tuple(changed_targets(git, base, head, limit=limit))
@@ -260,11 +278,31 @@ class Responder:
             self.progress.patch = patch.read_text(encoding="utf-8") if patch.is_file() else ""
         return verdict
 
-    def _finish(self, state: str, verdict: Verdict | None = None, error: str = "") -> None:
+    def _head(self, thread: Thread) -> str | None:
+        """A pull request's head as the forge says it is now: the one commit this job may run."""
+        if thread.kind != "pull":
+            return None
+        return self.forge.thread(thread.number, "pull").head_sha
+
+    @property
+    def _pr_word(self) -> str:
+        return "merge request" if self.forge.name == "gitlab" else "pull request"
+
+    def _refuse_moved(self, session: Session, why: str) -> Verdict:
+        """Run nothing: the head is not the commit the request was pinned to; say so."""
+        if self.progress is not None:
+            self.progress.step("request", "failed", why, post=False)
+        self._reply("moved.md.j2", why=why, session=session)
+        message = f"{why}; nothing was run"
+        verdict = self._verdict(session, HEAD_MOVED, message)
+        session.out.write_verdict(verdict)
+        return verdict
+
+    def _finish(self, state: State, verdict: Verdict | None = None, error: str = "") -> None:
         progress, thread = self.progress, self.ask.thread
         if progress is None or thread is None:
             return
-        progress.finish("failed" if state == "failed" else "done", verdict, error)
+        progress.finish(state if state in ("failed", "refused") else "done", verdict, error)
         try:
             ended = self.labels.failed if state == "failed" else self.labels.done
             self.forge.relabel(thread, add=[ended], remove=[self.labels.running])
@@ -284,7 +322,12 @@ class Responder:
             print(f"ciopt: warning: could not reply on {thread.key}: {exc}")
 
     def _skipped(self, session: Session, reason: str, message: str) -> int:
-        verdict = Verdict(
+        session.out.write_verdict(self._verdict(session, reason, message))
+        print(f"ciopt: skipped ({reason}): {message}")
+        return 0
+
+    def _verdict(self, session: Session, reason: str, message: str) -> Verdict:
+        return Verdict(
             verdict="skipped",
             reason=reason,
             message=message,
@@ -292,9 +335,24 @@ class Responder:
             origin=self.origin,
             budget=session.ledger.snapshot(),
         )
-        session.out.write_verdict(verdict)
-        print(f"ciopt: skipped ({reason}): {message}")
-        return 0
+
+
+def _moved(
+    thread: Thread, head: str, pinned: str | None, asked: str | None, noun: str
+) -> str | None:
+    """Why the fetched ``head`` of a pull request may not run, or None when it may: it must be
+    the head ``pinned`` when the request was claimed, start with the ``sha=`` the request
+    ``asked`` for, and (when the request names no commit) be the head the event showed."""
+    if pinned is None:
+        return f"the forge did not say which commit is the head of this {noun}"
+    if asked and not head.startswith(asked):
+        return f"the head of this {noun} moved: it is {head[:12]}, not the {asked} asked for"
+    if head != pinned:
+        return f"the head of this {noun} moved from {pinned[:12]} to {head[:12]} after the request"
+    seen = thread.head_sha  # when the request was made (a GitLab note's event says it)
+    if not asked and seen and seen != pinned:
+        return f"the head of this {noun} moved from {seen[:12]} to {head[:12]} after the request"
+    return None
 
 
 def _explain_fork(fork: str, missing: list[str], environ: Mapping[str, str]) -> int:

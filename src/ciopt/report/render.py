@@ -7,7 +7,7 @@ from pathlib import Path
 import jinja2
 
 from ciopt.measure import Calibration
-from ciopt.templating import environment
+from ciopt.templating import code, environment
 from ciopt.verdict import BenchmarkVerdict, Verdict
 
 __all__ = ["render_calibration", "render_compare", "render_report", "render_text"]
@@ -27,7 +27,7 @@ def render_text(template: str, **values: object) -> str:
 
 
 def render_report(verdict: Verdict) -> str:
-    names = ", ".join(f"`{t.split('::')[-1]}`" for t in verdict.targets) or "the target"
+    names = ", ".join(code(t.split("::")[-1]) for t in verdict.targets) or "the target"
     return _env().get_template("report.md.j2").render(v=verdict, names=names)
 
 

@@ -1,7 +1,8 @@
 """Redaction: secrets are replaced before anything is written to a trace, log or report.
 
 A secret becomes ``[REDACTED:<rule>:<hash>]``: the rule that found it (``env`` for the value of a
-secret-named variable, else a pattern of ``ciopt.trace.rules``) and the first 12 hex digits of
+secret-named variable, found as written, inside a JSON string, base64-encoded, hex-encoded or
+reversed; else a pattern of ``ciopt.trace.rules``) and the first 12 hex digits of
 HMAC-SHA256(key, secret). The same secret gets the same tag throughout a run, and across runs that
 set the same ``CIOPT_REDACTION_KEY``; without the key, a tag cannot be traced back to a short
 secret by trying candidates. The key is random otherwise, and redacted like any secret.
@@ -22,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from ciopt.trace.rules import PATTERNS, RESIDUE, TAG, looks_mixed, looks_random
+from ciopt.trace.rules import PATTERNS, RESIDUE, TAG, encoded_forms, looks_mixed, looks_random
 
 __all__ = ["KEY_VARIABLE", "SECRET_NAME", "Redactor"]
 
@@ -51,9 +52,14 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] | None = None, *, key: str | None = None) -> None:
         values = {s for s in [*(secrets or ()), *([key] if key else [])] if len(s) >= MIN_LENGTH}
         self._key = key.encode() if key else os.urandom(32)
-        # each value also as it appears inside a JSON string; longest first, so that a secret
-        # holding a shorter one is replaced whole
-        needles = {(form, self._tag("env", _utf8(v))) for v in values for form in _forms(v)}
+        # each value also as it appears inside a JSON string, and encoded; longest first, so
+        # that a secret holding a shorter one is replaced whole
+        needles = {
+            (form, self._tag("env", _utf8(v)))
+            for v in values
+            for form in _forms(v)
+            if len(form) >= MIN_LENGTH
+        }
         self._needles = sorted(needles, key=lambda n: len(n[0]), reverse=True)
         self._byte_needles = [(_utf8(n).decode("latin-1"), tag) for n, tag in self._needles]
 
@@ -137,8 +143,13 @@ class Redactor:
 
 
 def _forms(value: str) -> set[str]:
-    """A value as written, and as it reads inside a JSON string."""
-    return {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    """A value as written, encoded (base64, hex, reversed: ``encoded_forms``), and each of those
+    as it reads inside a JSON string."""
+    return {
+        inside
+        for form in {value, *encoded_forms(value)}
+        for inside in (form, json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1])
+    }
 
 
 def _swap(needle: str, tag: str, text: str) -> str:

@@ -5,15 +5,20 @@ text) exactly as it reads text. A pattern with a group named ``s`` marks only th
 secret (``Bearer <s>``); otherwise the whole match is. Tokens may start right after a JSON escape
 (``\\n``, ``\\u00e9``): a file of JSON is searched as text, and a replacement never splits an
 escape, so the file stays valid JSON.
+
+``encoded_forms`` is what a *known* secret (a secret variable's value) looks like once a program
+has encoded it: base64 (standard and URL-safe, with and without padding, and the part of it that
+survives inside a longer base64 stream at any of the three byte alignments), hex and reversed.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from collections import Counter
 
-__all__ = ["PATTERNS", "RESIDUE", "TAG", "looks_mixed", "looks_random"]
+__all__ = ["PATTERNS", "RESIDUE", "TAG", "encoded_forms", "looks_mixed", "looks_random"]
 
 TAG = re.compile(r"(\[REDACTED:[a-z_]+(?::[0-9a-f]{12})?\])")
 
@@ -78,6 +83,29 @@ def looks_mixed(token: str) -> bool:
     """Whether ``token`` mixes two of upper case, lower case and digits, and is not hex."""
     classes = ("[A-Z]", "[a-z]", "[0-9]")
     return sum(bool(re.search(c, token)) for c in classes) >= 2 and not _HEX.fullmatch(token)
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """``secret`` (its UTF-8 bytes) as base64 and hex, and reversed: the forms to search for
+    besides the secret itself.
+
+    In a base64 stream the secret starts at byte 0, 1 or 2 of a 3-byte group; what it encodes to
+    then differs, and the characters at its two ends also carry bits of its neighbours. For each
+    alignment the form is the run of characters made of the secret's bits alone, so it is found
+    wherever the secret sits in the stream (the few bits in the two edge characters stay).
+    """
+    raw = secret.encode("utf-8")
+    forms = {raw.hex(), raw.hex().upper(), secret[::-1]}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        alone = encode(raw).decode("ascii")
+        forms |= {alone, alone.rstrip("=")}
+        for shift in range(3):
+            stream = encode(bytes(shift) + raw).decode("ascii")
+            first = -(-8 * shift // 6)  # the first character with none of the shift's bits
+            end = 8 * (shift + len(raw)) // 6  # past the last with none of what follows
+            forms.add(stream[first:end])
+    forms.discard("")
+    return forms
 
 
 def _entropy(text: str) -> float:

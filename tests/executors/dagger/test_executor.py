@@ -177,12 +177,13 @@ def test_a_failed_install_says_which_command_failed(
     assert "No matching distribution found for numpy" in message
 
 
-def test_auto_without_an_engine_falls_back_to_local_and_says_why(tmp_path: Path) -> None:
-    environ = {"PATH": str(tmp_path)}  # no dagger CLI on it, no session
+def test_auto_with_nothing_available_falls_back_to_local_and_says_why(tmp_path: Path) -> None:
+    environ = {"PATH": str(tmp_path)}  # no dagger CLI, bwrap or setpriv on it, no session
     with open_executor("auto", ExecutorOptions(environ=environ)) as opened:
-        assert opened.name == "local"
+        assert (opened.name, opened.isolated) == ("local", False)
         assert opened.note is not None
-        assert "no Dagger engine (the dagger CLI is not installed" in opened.note
+        assert "no isolation is available (dagger: the dagger CLI is not installed" in opened.note
+        assert "sandbox: bubblewrap is not installed" in opened.note
         assert "local executor" in opened.note
         done = opened.run(tmp_path, [sys.executable, "-c", "print(2)"], env={}, timeout=30)
         assert done.stdout == "2\n"
@@ -190,7 +191,7 @@ def test_auto_without_an_engine_falls_back_to_local_and_says_why(tmp_path: Path)
 
 def test_dagger_without_an_engine_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(
-        ConfigError, match=r"executor dagger: no Dagger engine: .*use executor local"
+        ConfigError, match=r"executor dagger: no Dagger engine: .*use executor auto"
     ):
         open_executor("dagger", ExecutorOptions(environ={"PATH": str(tmp_path)}))
 
@@ -205,10 +206,11 @@ def test_an_engine_that_does_not_answer_is_given_up_on(
 ) -> None:
     monkeypatch.setenv("DAGGER_SESSION_PORT", "1")  # nothing listens there
     monkeypatch.setenv("DAGGER_SESSION_TOKEN", "t")
-    options = ExecutorOptions(environ=dict(os.environ), connect_timeout=5)
+    environ = {**os.environ, "PATH": str(tmp_path)}  # and no sandbox: the ladder ends in local
+    options = ExecutorOptions(environ=environ, connect_timeout=5)
     with open_executor("auto", options) as opened:
         assert opened.name == "local"
-        assert opened.note is not None and "no Dagger engine" in opened.note
+        assert opened.note is not None and "(dagger: " in opened.note
 
 
 def test_an_engine_that_stops_answering_is_given_up_on(

@@ -105,6 +105,14 @@ def test_fit_never_leaves_an_html_comment_open() -> None:
     assert fit("short") == "short"
 
 
+def test_fit_cuts_at_a_line_so_no_code_span_is_left_open() -> None:
+    row = "| 1 | rejected | `tests failed: @org/team ![x](https://evil.test/x.png)` |\n"
+    body = row * 2000 + "<!-- ciopt:progress {} -->"
+    cut = fit(body)
+    assert len(cut) <= BODY_LIMIT and cut.endswith(CUT_NOTE + "\n<!-- ciopt:progress {} -->")
+    assert cut.removesuffix(CUT_NOTE + "\n<!-- ciopt:progress {} -->").endswith(row)
+
+
 def test_relabel_creates_missing_labels_once_and_tolerates_absent_ones(fake: FakeGitHub) -> None:
     number = fake.issue("Speed up dedupe", "", author="alice", labels=["optimize", "perf"])
     forge = make_forge(fake)
@@ -345,7 +353,9 @@ def test_publish_opens_one_draft_and_a_second_publish_updates_it(
 
     def recording(argv: Any, **kwargs: Any) -> proc.Completed:
         argvs.append(tuple(str(a) for a in argv))
-        headers.extend(v for k, v in (kwargs.get("env") or {}).items() if "GIT_CONFIG_VALUE" in k)
+        env = kwargs.get("env") or {}
+        keys = [k for k, v in env.items() if "GIT_CONFIG_KEY" in k and v == "http.extraHeader"]
+        headers.extend(env[k.replace("_KEY_", "_VALUE_")] for k in keys)
         return real_run(argv, **kwargs)
 
     monkeypatch.setattr(proc, "run", recording)

@@ -43,8 +43,8 @@ def connect(*, timeout: float, environ: Mapping[str, str] | None = None) -> Engi
     cli = None if in_session else find_cli(environ)
     if cli is None and not in_session:
         raise EngineUnavailable(
-            "the dagger CLI is not installed (it starts the engine, with Docker: "
-            "https://docs.dagger.io/install)"
+            "the dagger CLI is not installed (it starts the engine, with Docker; see "
+            "docs.dagger.io/install)"
         )
     portal = Portal()
     config = dagger.Config(timeout=dagger.Timeout(None, connect=min(timeout, 10.0)))

@@ -51,6 +51,7 @@ T = TypeVar("T")
 
 class DaggerExecutor:
     name = "dagger"
+    isolation = "containers (Dagger)"
 
     def __init__(
         self,

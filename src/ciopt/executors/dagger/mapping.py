@@ -9,13 +9,11 @@ or a variable means the same file inside. What is mounted: the job's worktree, c
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 
 from ciopt.errors import CioptError
-from ciopt.executors.base import Command
-from ciopt.executors.env import HELPER, unsafe_names
+from ciopt.executors.env import unsafe_names
+from ciopt.executors.paths import INTERPRETER, output_dirs
 
 __all__ = ["HOST_ONLY", "container_argv", "container_env", "output_dirs"]
 
@@ -23,7 +21,6 @@ __all__ = ["HOST_ONLY", "container_argv", "container_env", "output_dirs"]
 HOST_ONLY = frozenset(
     {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TEMP", "TMP", "VIRTUAL_ENV"}
 )
-INTERPRETER = re.compile(r"python(\d+(\.\d+)*)?")
 
 
 def container_argv(argv: Sequence[str], python: str) -> list[str]:
@@ -48,30 +45,3 @@ def container_env(env: Mapping[str, str]) -> dict[str, str]:
             reason="unsafe_env",
         )
     return {name: env[name] for name in sorted(env) if name not in HOST_ONLY}
-
-
-def output_dirs(jobs: Iterable[Command], mounted: Sequence[Path]) -> list[Path]:
-    """The folders of the absolute paths ``jobs`` name outside ``mounted``, outermost only.
-
-    Paths come from the arguments (whole, or after ``=``) and ciopt's helper variables; ``jobs``
-    are already mapped (``container_argv``). A folder right under ``/`` (``/tmp``, ``/usr``) is
-    never one: it would hide the image's own.
-    """
-    found: set[Path] = set()
-    for path in [p for job in jobs for p in (*_in_argv(job.argv), *_in_env(job.env))]:
-        if any(path.is_relative_to(m) for m in mounted):
-            continue
-        folder = path if path.is_dir() else path.parent
-        if len(folder.parts) > 2:
-            found.add(folder)
-    return sorted(f for f in found if not any(f != o and f.is_relative_to(o) for o in found))
-
-
-def _in_argv(argv: Sequence[str]) -> list[Path]:
-    values = [a.rpartition("=")[2] for a in argv]
-    return [Path(v) for v in values if os.path.isabs(v)]
-
-
-def _in_env(env: Mapping[str, str]) -> list[Path]:
-    values = [v for name, v in env.items() if HELPER.fullmatch(name)]
-    return [Path(v) for v in values if os.path.isabs(v)]

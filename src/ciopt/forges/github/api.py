@@ -297,9 +297,9 @@ class GitHubForge:
         if thread.kind != "pull":
             raise ConfigError(f"{thread.key} is an issue, not a pull request: no branch to fetch")
         base_ref = thread.base_ref or self.thread(thread.number, "pull").base_ref
-        remote = self._remote()
-        head = remote.fetch(repo, f"refs/pull/{thread.number}/head")
-        return head, remote.fetch(repo, f"refs/heads/{base_ref}")
+        refs = [f"refs/pull/{thread.number}/head", f"refs/heads/{base_ref}"]
+        head, base = self._remote().fetch_all(repo, refs)
+        return head, base
 
     def links(self, environ: Mapping[str, str]) -> Links:
         server = (environ.get("GITHUB_SERVER_URL") or self.server_url).rstrip("/")
@@ -422,8 +422,8 @@ class GitHubForge:
 
 
 def fit(body: str) -> str:
-    """``body`` within GitHub's limit: cut, keeping a trailing hidden marker and closing no
-    HTML comment early, with a note saying where the rest is."""
+    """``body`` within GitHub's limit: cut at a line's end, keeping a trailing hidden marker and
+    closing no HTML comment early, with a note saying where the rest is."""
     if len(body) <= BODY_LIMIT:
         return body
     tail = ""
@@ -431,6 +431,8 @@ def fit(body: str) -> str:
     if marker:
         tail, body = "\n" + marker[0].strip(), body[: marker.start()]
     kept = body[: BODY_KEEP - len(tail)]
+    # end on a line: a code span showing someone's text holds no line break, so none is cut open
+    kept = kept[: kept.rfind("\n") + 1] or kept
     opened = kept.rfind("<!--")
     if opened > kept.rfind("-->"):
         kept = kept[:opened]

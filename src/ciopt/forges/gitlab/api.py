@@ -269,9 +269,9 @@ class GitLabForge:
         if thread.kind != "pull":
             raise ConfigError(f"{thread.key} is an issue; only merge requests have code to fetch")
         base_ref = thread.base_ref or self.thread(thread.number, "pull").base_ref
-        remote = self._remote()
-        head = remote.fetch(repo, f"refs/merge-requests/{thread.number}/head")
-        return head, remote.fetch(repo, f"refs/heads/{base_ref}")
+        refs = [f"refs/merge-requests/{thread.number}/head", f"refs/heads/{base_ref}"]
+        head, base = self._remote().fetch_all(repo, refs)
+        return head, base
 
     def links(self, environ: Mapping[str, str]) -> Links:
         job = environ.get("CI_JOB_URL") or None
