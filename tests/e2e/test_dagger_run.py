@@ -1,6 +1,7 @@
-"""``ciopt run --executor dagger|auto`` on the bundled example: the demo's whole run through the
-Dagger executor against a fake engine session (``executors.fake_engine``), which runs each
-container's command on this machine; and ``auto`` with no engine at all."""
+"""``ciopt run --executor dagger`` on the bundled example: the demo's winner (one candidate:
+every kind of job, tests, recordings, replays, profiles and duet rounds) through the Dagger
+executor against a fake engine session (``executors.fake_engine``), which runs each
+container's command on this machine. (``auto`` without an engine: ``test_demo.py``.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from ciopt.cli import main
 from ciopt.inject import INJECT_DIR
 from ciopt.trace.read import read_trace
-from tests.helpers import EXAMPLES
+from tests.helpers import REQUEST, winner_script
 from tests.helpers.fake_engine import FakeEngine, HostRunner
 
 pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
@@ -21,23 +22,11 @@ SECRETS = {"GITHUB_TOKEN": "ghs_" + "x" * 36, "OPENAI_API_KEY": "sk-" + "y" * 40
 
 
 def _run(repo: Path, out: Path, python: str, executor: str) -> int:
-    return main(
-        [
-            "run",
-            "--repo",
-            str(repo),
-            "--request-file",
-            str(EXAMPLES / "requests" / "textkit-dedupe.txt"),
-            "--model",
-            f"scripted:{EXAMPLES / 'scripted' / 'textkit-dedupe.jsonl'}",
-            "--python",
-            python,
-            "--out",
-            str(out),
-            "--executor",
-            executor,
-        ]
-    )
+    return main([
+        "run", "--repo", str(repo), "--request", f"/optimize {REQUEST}",
+        "--model", f"scripted:{winner_script(out.parent)}", "--python", python,
+        "--out", str(out), "--executor", executor,
+    ])  # fmt: skip
 
 
 def test_the_demo_through_the_dagger_executor(

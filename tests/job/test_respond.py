@@ -107,6 +107,22 @@ def _progress(bodies: list[str]) -> list[str]:
     return [b for b in bodies if "<!-- ciopt:progress" in b]
 
 
+def _fork_pull(
+    rsps: responses.RequestsMock, remote: Path, head: str, ask: str, where: Path, role: str
+) -> tuple[FakeGitHub, int, dict[str, str]]:
+    """A fork's pull request at ``head`` and alice's (``role``) comment ``ask`` on it: the fake,
+    the pull request's number and the Actions environment of the comment's event."""
+    fake = FakeGitHub(rsps, clone_url=str(remote))
+    fake.user("alice", permission=role)
+    number = fake.pull("Docs", "", author="mallory", head_ref="p", head_sha=head, fork=True)
+    comment = fake.add_comment(number, ask, author="alice")
+    return (
+        fake,
+        number,
+        fake.actions_env("issue_comment", fake.issue_comment(comment, number), where),
+    )
+
+
 @pytest.mark.parametrize("pin", ["", "sha"])
 def test_a_forks_head_is_pinned_when_claimed_shown_and_run(
     pin: str,
@@ -118,12 +134,8 @@ def test_a_forks_head_is_pinned_when_claimed_shown_and_run(
     python, _ = sentinel
     head = _push(example_repo, remote, "refs/forks/mallory", "a fork's commit")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeGitHub(rsps, clone_url=str(remote))
-        fake.user("alice", permission="maintain")
-        number = fake.pull("Docs", "", author="mallory", head_ref="p", head_sha=head, fork=True)
         ask = ASK + (f" sha={head[:12].upper()}" if pin else "")
-        comment = fake.add_comment(number, ask, author="alice")
-        env = fake.actions_env("issue_comment", fake.issue_comment(comment, number), tmp_path)
+        fake, number, env = _fork_pull(rsps, remote, head, ask, tmp_path, "maintain")
         out = tmp_path / "out"
         # the run starts on the pinned head: the project's interpreter is asked for pytest
         with pytest.raises(EnvironmentProblem, match="cannot import pytest"):
@@ -152,11 +164,7 @@ def test_a_push_between_the_claim_and_the_fetch_is_refused_and_nothing_runs(
     python, ran = sentinel
     head = _push(example_repo, remote, "refs/forks/mallory", "reviewed")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeGitHub(rsps, clone_url=str(remote))
-        fake.user("alice", permission="write")
-        number = fake.pull("Docs", "", author="mallory", head_ref="p", head_sha=head, fork=True)
-        comment = fake.add_comment(number, ASK, author="alice")
-        env = fake.actions_env("issue_comment", fake.issue_comment(comment, number), tmp_path)
+        fake, number, env = _fork_pull(rsps, remote, head, ASK, tmp_path, "write")
         pushed: list[str] = []
 
         def mallory_pushes() -> None:
@@ -193,11 +201,9 @@ def test_a_sha_the_head_does_not_start_with_is_refused_and_nothing_runs(
     head = _push(example_repo, remote, "refs/forks/mallory", "pushed after the review")
     reviewed = "0123abc0123a" if not head.startswith("0123abc0123a") else "4567def4567d"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeGitHub(rsps, clone_url=str(remote))
-        fake.user("alice", permission="write")
-        number = fake.pull("Docs", "", author="mallory", head_ref="p", head_sha=head, fork=True)
-        comment = fake.add_comment(number, f"{ASK} sha={reviewed}", author="alice")
-        env = fake.actions_env("issue_comment", fake.issue_comment(comment, number), tmp_path)
+        fake, number, env = _fork_pull(
+            rsps, remote, head, f"{ASK} sha={reviewed}", tmp_path, "write"
+        )
         out = tmp_path / "out"
         assert _answer(example_repo, env, out, python) == 0
 
@@ -216,11 +222,7 @@ def test_a_sha_that_is_no_commit_is_a_request_error_and_nothing_runs(
     python, ran = sentinel
     head = _push(example_repo, remote, "refs/forks/mallory", "a fork's commit")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeGitHub(rsps, clone_url=str(remote))
-        fake.user("alice", permission="write")
-        number = fake.pull("Docs", "", author="mallory", head_ref="p", head_sha=head, fork=True)
-        comment = fake.add_comment(number, f"{ASK} sha=HEAD", author="alice")
-        env = fake.actions_env("issue_comment", fake.issue_comment(comment, number), tmp_path)
+        fake, number, env = _fork_pull(rsps, remote, head, f"{ASK} sha=HEAD", tmp_path, "write")
         with pytest.raises(RequestError, match="sha='HEAD' is not a commit"):
             _answer(example_repo, env, tmp_path / "out", python)
         assert not ran.exists()
