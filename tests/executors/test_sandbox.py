@@ -205,3 +205,11 @@ def test_a_job_that_kills_ciopts_watch_is_a_violation(
     code = "import os, signal; os.kill(os.getppid(), signal.SIGKILL)"
     done = sandbox.run(tmp_path, _job(tmp_path, code).argv, env={}, timeout=60)
     assert done.violations == ("ended ciopt's watch over it (no report of what it left running)",)
+
+
+def test_the_job_reads_nothing_of_ciopts_own_input(
+    sandbox: SandboxExecutor, tmp_path: Path
+) -> None:
+    code = "import sys; print(repr(sys.stdin.read()))"
+    done = sandbox.run(tmp_path, _job(tmp_path, code).argv, env={}, timeout=30)
+    assert done.ok and done.stdout == "''\n", done.stderr

@@ -45,7 +45,9 @@ def jailed(
     """The job's result, with what it left as violations; and whether the jail reported."""
     with _pipe() as (read_fd, write_fd):
         argv = [*prefix, jail_python(job.argv), JAIL, str(write_fd), "--", *job.argv]
-        done = proc.run(argv, cwd=cwd or job.cwd, env=env, timeout=timeout, pass_fds=[write_fd])
+        done = proc.run(  # stdin empty: nothing of ciopt's own input reaches the job
+            argv, cwd=cwd or job.cwd, env=env, timeout=timeout, pass_fds=[write_fd], stdin=""
+        )
         os.close(write_fd)
         report = _read(read_fd)
     if "returncode" not in report:
