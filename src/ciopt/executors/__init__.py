@@ -27,6 +27,7 @@ from ciopt.executors.base import (
     EngineUnavailable,
     Executor,
     RunsTogether,
+    isolation_of,
     one_line,
     run_together,
 )
@@ -88,13 +89,19 @@ def _uid(options: ExecutorOptions) -> Opened:
     return Opened(executor, close=executor.close)
 
 
-def _refusing(name: str, opener: Callable[[ExecutorOptions], Opened]) -> Callable[..., Opened]:
+def _refusing(
+    name: str, opener: Callable[[ExecutorOptions], Opened], *, why: str = "", fix: str = ""
+) -> Callable[[ExecutorOptions], Opened]:
+    """``opener`` asked for by name: where it cannot run, a ``ConfigError`` that says why and
+    what to do (``why`` leads the reason, ``fix`` comes before the advice to use ``auto``)."""
+
     def open_named(options: ExecutorOptions) -> Opened:
         try:
             return opener(options)
         except EngineUnavailable as exc:
             raise ConfigError(
-                f"executor {name}: {exc}; use executor auto for the strongest one available",
+                f"executor {name}: {why}{exc}; {fix}use executor auto (the strongest "
+                "isolation available)",
                 reason="executor_unavailable",
             ) from exc
 
@@ -112,17 +119,6 @@ def _engine(options: ExecutorOptions) -> Opened:
     engine = connect(timeout=options.connect_timeout, environ=options.environ)
     executor = DaggerExecutor(engine.client, image=options.image, portal=engine.portal)
     return Opened(executor, close=engine.close)
-
-
-def open_dagger(options: ExecutorOptions) -> Opened:
-    try:
-        return _engine(options)
-    except EngineUnavailable as exc:
-        raise ConfigError(
-            f"executor dagger: no Dagger engine: {exc}; install Docker and the dagger CLI, "
-            "or use executor auto (the strongest isolation available)",
-            reason="executor_unavailable",
-        ) from exc
 
 
 def open_auto(options: ExecutorOptions) -> Opened:
@@ -146,16 +142,13 @@ def open_auto(options: ExecutorOptions) -> Opened:
 
 EXECUTORS: dict[str, Callable[[ExecutorOptions], Opened]] = {
     "auto": open_auto,
-    "dagger": open_dagger,
+    "dagger": _refusing(
+        "dagger", _engine, why="no Dagger engine: ", fix="install Docker and the dagger CLI, or "
+    ),
     "sandbox": _refusing("sandbox", _sandbox),
     "uid": _refusing("uid", _uid),
     "local": open_local,
 }
-
-
-def isolation_of(executor: Executor) -> str:
-    """How ``executor`` keeps the code under test from ciopt's secrets, in words."""
-    return str(getattr(executor, "isolation", "none"))
 
 
 def open_executor(name: str, options: ExecutorOptions | None = None) -> Opened:

@@ -21,6 +21,7 @@ __all__ = [
     "Executor",
     "RunsTogether",
     "in_threads",
+    "isolation_of",
     "one_line",
     "run_together",
 ]
@@ -72,6 +73,12 @@ def run_together(executor: Executor, jobs: Sequence[Command], *, timeout: float)
     if isinstance(executor, RunsTogether):
         return executor.run_together(jobs, timeout=timeout)
     return in_threads(executor, jobs, timeout=timeout)
+
+
+def isolation_of(executor: object) -> str:
+    """How ``executor`` keeps the code under test from ciopt's secrets, in words ("none" for an
+    executor that says nothing of it)."""
+    return str(getattr(executor, "isolation", "none"))
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:

@@ -12,10 +12,12 @@ import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ciopt import proc
 from ciopt.executors.base import Command
+from ciopt.executors.paths import is_interpreter
 from ciopt.executors.watch import describe_left
 from ciopt.inject import INJECT_DIR
 from ciopt.proc import Completed
@@ -28,10 +30,7 @@ NO_REPORT = "ended ciopt's watch over it (no report of what it left running)"
 
 def jail_python(argv: Sequence[str]) -> str:
     """The interpreter that runs the jail: the job's own (the one sure to be there)."""
-    for arg in argv:
-        if os.path.isabs(arg) and Path(arg).name.startswith("python"):
-            return arg
-    return "python3"
+    return next((arg for arg in argv if is_interpreter(arg)), "python3")
 
 
 def jailed(
@@ -63,19 +62,13 @@ def jailed(
 def with_violations(done: Completed, violations: Sequence[str]) -> Completed:
     if not violations:
         return done
-    return _result_of(done, done.argv, done.returncode, (*done.violations, *violations))
+    return replace(done, violations=(*done.violations, *violations))
 
 
 def _result(job: Command, done: Completed, code: int, seen: Sequence[str]) -> Completed:
-    return _result_of(done, tuple(job.argv), -1 if done.timed_out else code, tuple(seen))
-
-
-def _result_of(
-    done: Completed, argv: tuple[str, ...], code: int, seen: tuple[str, ...]
-) -> Completed:
-    return Completed(
-        argv, code, done.stdout, done.stderr, done.seconds, done.timed_out, violations=seen
-    )
+    """``done`` as the job's: its own argv (not the jail's), and the child's exit status."""
+    code = -1 if done.timed_out else code
+    return replace(done, argv=tuple(job.argv), returncode=code, violations=tuple(seen))
 
 
 @contextlib.contextmanager

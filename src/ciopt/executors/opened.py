@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ciopt.executors.base import Command, Executor, run_together
+from ciopt.executors.base import Command, Executor, isolation_of, run_together
 from ciopt.proc import Completed
 
 __all__ = ["Opened"]
@@ -34,7 +34,7 @@ class Opened:
     @property
     def isolation(self) -> str:
         """How the code under test is kept from ciopt's secrets, in words; "none" for local."""
-        return str(getattr(self.executor, "isolation", "none"))  # executors.isolation_of
+        return isolation_of(self.executor)
 
     @property
     def isolated(self) -> bool:

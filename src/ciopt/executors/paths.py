@@ -19,6 +19,7 @@ __all__ = [
     "SYSTEM_DIRS",
     "input_files",
     "interpreter_dirs",
+    "is_interpreter",
     "named_paths",
     "output_dirs",
     "system_path",
@@ -100,6 +101,11 @@ def interpreter_dirs(argv: Sequence[str]) -> list[Path]:
                 break
         dirs.append(path.resolve().parent.parent)
     return sorted(set(dirs))
+
+
+def is_interpreter(arg: str) -> bool:
+    """Whether ``arg`` is an absolute path to a Python interpreter (``.../python3.12``)."""
+    return os.path.isabs(arg) and _interpreter(Path(arg))
 
 
 def _interpreter(path: Path) -> bool:

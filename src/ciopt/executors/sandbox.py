@@ -67,14 +67,16 @@ def sandbox_works(bwrap: str) -> str | None:
 
 def bwrap_prefix(
     bwrap: str,
-    jobs: Sequence[Command],
+    roots: Sequence[Path],
+    outputs: Sequence[Path],
     job: Command,
     *,
     network: bool,
     home: str | None,
 ) -> list[str]:
-    """bubblewrap's part of the command line for ``job`` (one of ``jobs``, which share output
-    folders), up to the ``--`` after which the jail and the job's command follow."""
+    """bubblewrap's part of the command line for ``job``, up to the ``--`` after which the jail
+    and the job's command follow. ``roots`` and ``outputs`` are the worktrees and the result
+    folders of every job started with it (a duet's two sides share them)."""
     argv = [bwrap, *UNSHARE, "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
     if not network:
         argv.append("--unshare-net")
@@ -84,12 +86,11 @@ def bwrap_prefix(
         argv += ["--tmpfs", name]
     if home and home != "/" and not system_path(Path(home)):
         argv += ["--tmpfs", home]
-    roots = [j.cwd for j in jobs]
     reads = {*interpreter_dirs(job.argv), INJECT_DIR, *input_files([job], [*roots, INJECT_DIR])}
     for path in sorted(reads):
         if not system_path(path):
             argv += ["--ro-bind", str(path), str(path)]
-    for path in sorted({*roots, *output_dirs(jobs, [*roots, INJECT_DIR], inputs=False)}):
+    for path in sorted({*roots, *outputs}):
         argv += ["--bind", str(path), str(path)]
     for root in roots:  # where ciopt's own git finds the repository: not the job's to change
         if (root / ".git").is_file():
@@ -137,23 +138,27 @@ class SandboxExecutor:
     def run_together(self, jobs: Sequence[Command], *, timeout: float) -> list[Completed]:
         """Every job in its own sandbox, all started at once; the writes of all are checked
         together (they share output folders)."""
-        outputs = output_dirs(jobs, [j.cwd for j in jobs] + [INJECT_DIR], inputs=False)
+        roots = [j.cwd for j in jobs]
+        outputs = output_dirs(jobs, [*roots, INJECT_DIR], inputs=False)
         for folder in outputs:  # the folders of the paths ciopt named for results
             folder.mkdir(parents=True, exist_ok=True)
         with self._in_flight.running(jobs) as allowed:
             writes = Writes(outputs)
             with ThreadPoolExecutor(max_workers=max(1, len(jobs))) as pool:
-                futures = [pool.submit(self._one, jobs, job, timeout) for job in jobs]
+                futures = [pool.submit(self._one, roots, outputs, job, timeout) for job in jobs]
                 done = [future.result() for future in futures]
             wrote = writes.violations(allowed())  # which job wrote is not known: each is told
         return [with_violations(d, wrote) for d in done]
 
-    def _one(self, jobs: Sequence[Command], job: Command, timeout: float) -> Completed:
+    def _one(
+        self, roots: Sequence[Path], outputs: Sequence[Path], job: Command, timeout: float
+    ) -> Completed:
         env = dict(job.env)
         for name in TMPDIR_NAMES:  # this machine's temporary folder is not there
             if name in env:
                 env[name] = "/tmp"  # noqa: S108 - the sandbox's private tmpfs
-        prefix = bwrap_prefix(self.bwrap, jobs, job, network=self.network, home=env.get("HOME"))
+        home = env.get("HOME")
+        prefix = bwrap_prefix(self.bwrap, roots, outputs, job, network=self.network, home=home)
         done, reported = jailed(prefix, job, env=env, timeout=timeout)
         if not reported and "bwrap:" in done.stderr and done.returncode != 0:
             raise EnvironmentProblem(

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ciopt.errors import EnvironmentProblem
 from ciopt.executors.base import Command, in_threads
-from ciopt.executors.jail import jailed, with_violations
+from ciopt.executors.jail import jail_python, jailed, with_violations
 from ciopt.executors.paths import named_paths, output_dirs
 from ciopt.executors.watch import Writes, describe_left
 from ciopt.inject import INJECT_DIR
@@ -133,18 +133,15 @@ class UidExecutor:
 
     def _check_reachable(self, argv: Sequence[str]) -> None:
         """A clear error when the interpreter lies in a folder other users cannot enter."""
-        for arg in argv:
-            if not os.path.isabs(arg):
-                continue
-            for folder in Path(arg).parents:
-                if folder.exists() and not folder.stat().st_mode & stat.S_IXOTH:
-                    raise EnvironmentProblem(
-                        f"executor uid: {arg} is in {folder}, which other users cannot enter; "
-                        "install the project's Python outside root's home (or chmod o+x it), "
-                        "or use the sandbox or dagger executor",
-                        reason="executor_failed",
-                    )
-            return
+        python = Path(jail_python(argv))
+        for folder in python.parents if python.is_absolute() else ():
+            if folder.exists() and not folder.stat().st_mode & stat.S_IXOTH:
+                raise EnvironmentProblem(
+                    f"executor uid: {python} is in {folder}, which other users cannot enter; "
+                    "install the project's Python outside root's home (or chmod o+x it), "
+                    "or use the sandbox or dagger executor",
+                    reason="executor_failed",
+                )
 
     def _open_up(self, path: Path) -> None:
         """Make ``path`` (a worktree or an output folder of ciopt's) writable by the uid.

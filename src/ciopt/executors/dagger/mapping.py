@@ -8,12 +8,11 @@ or a variable means the same file inside. What is mounted: the job's worktree, c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 
 from ciopt.errors import CioptError
 from ciopt.executors.env import unsafe_names
-from ciopt.executors.paths import INTERPRETER, output_dirs
+from ciopt.executors.paths import is_interpreter, output_dirs
 
 __all__ = ["HOST_ONLY", "container_argv", "container_env", "output_dirs"]
 
@@ -25,10 +24,7 @@ HOST_ONLY = frozenset(
 
 def container_argv(argv: Sequence[str], python: str) -> list[str]:
     """``argv`` with the client's interpreter (an absolute ``.../pythonX.Y``) as ``python``."""
-    return [
-        python if os.path.isabs(a) and INTERPRETER.fullmatch(os.path.basename(a)) else a
-        for a in argv
-    ]
+    return [python if is_interpreter(a) else a for a in argv]
 
 
 def container_env(env: Mapping[str, str]) -> dict[str, str]:
