@@ -16,11 +16,12 @@ from tests.helpers import ROOT, git, make_repo
 
 
 @pytest.fixture(autouse=True)
-def _no_ciopt_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no CIOPT_* settings from the developer's shell."""
+def _no_ciopt_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests see no CIOPT_* settings from the developer's shell, and a cache of their own."""
     for name in list(os.environ):
         if name.startswith("CIOPT_") and name != "CIOPT_TEST_CLIENT_PYTHON":
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @pytest.fixture(scope="session")

@@ -113,6 +113,11 @@ class Settings(BaseSettings):
     tests: str = ""
     allowed_paths: list[str] = Field(default_factory=list)
     pass_env: list[str] = Field(default_factory=list)
+    # files git ignores that the package needs (a _version.py written at install, extension
+    # modules built in place), copied from the checkout into every worktree: globs relative to
+    # the repository root; None: the ignored *.py, *.so and *.pyd of the targets' packages;
+    # []: none
+    worktree_include: list[str] | None = None
     rounds: int = Field(200, ge=3)  # most interleaved rounds in one comparison
     time_budget: float = Field(60.0, gt=0)  # seconds of measurement in one comparison
     pairing: Literal["duet", "sequential"] = "duet"
@@ -135,6 +140,11 @@ class Settings(BaseSettings):
     generated_examples: int = Field(50, ge=0)  # inputs per typed function (0: none)
     generated_seconds: float = Field(10.0, ge=0)
     min_recorded_calls: int = Field(5, ge=0)  # evidence floor per changed function
+    # a baseline's recording is kept, by base commit and settings, for the next run of that base
+    record_cache: bool = True
+    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/ciopt, else ~/.cache/ciopt
+    # and distinct input shapes (types, container sizes) among its calls compared equal
+    min_input_shapes: int = Field(3, ge=0)
     publish_low_confidence: bool = False
     limits: Limits = Field(default_factory=Limits)
 

@@ -59,7 +59,25 @@ class BaselineError(CioptError):
 
 
 class ModelError(CioptError):
+    """``happened``: what the endpoint did, as words that follow "model call N": ``answered 503
+    Service Unavailable``, ``timed out`` (None: it was not reached, e.g. a script ran out);
+    ``attempts``: how often the call was tried; ``transient``: a retry later may succeed."""
+
     reason = "model_failed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        happened: str | None = None,
+        attempts: int = 1,
+        transient: bool = False,
+    ) -> None:
+        super().__init__(message, reason=reason)
+        self.happened = happened
+        self.attempts = attempts
+        self.transient = transient
 
 
 class BudgetExhausted(CioptError):

@@ -81,13 +81,22 @@ class TargetEvidence(BaseModel):
     recorded: int = 0  # calls recorded while the baseline's tests and benchmarks ran
     calls_compared: int = 0
     calls_equal: int = 0  # recorded calls whose replay on the candidate matched the baseline
-    generated: int = 0  # inputs generated from the type hints
+    recorded_bench: int = 0  # of the recorded calls, those the benchmarks made
+    bench_equal: int = 0  # of the benchmarks' recorded calls, those that compared equal
+    generated: int = 0  # inputs generated (from type hints, or the recorded calls' shapes)
     generated_compared: int = 0
     generated_equal: int = 0
     mismatches: int = 0
     unstable: int = 0  # calls whose two baseline replays differed: not compared
     skipped: dict[str, int] = {}  # why calls were not compared: unpicklable, timeout, ...
-    generated_note: str | None = None  # why no inputs were generated
+    generated_note: str | None = None  # why no inputs were generated, or what was left out
+    generated_from: Literal["hints", "shapes"] | None = None  # type hints, or recorded shapes
+    # distinct input shapes (argument types, and empty / one / several items for containers)
+    # among the recorded and generated calls compared equal; how many the types seen allow at
+    # most (None: unknown, or more than any floor asks); the first few, named
+    input_shapes: int = 0
+    input_shapes_possible: int | None = None
+    input_shape_names: list[str] = []
     nondeterministic: bool = False
     required: bool = True  # changed (or requested): held to the evidence floor
 
@@ -102,6 +111,7 @@ class Mismatch(BaseModel):
 class Differential(BaseModel):
     calls_compared: int = 0  # recorded calls compared (equal or not)
     calls_equal: int = 0
+    bench_equal: int = 0  # of those, calls the benchmarks made
     generated_compared: int = 0
     generated_equal: int = 0
     mismatches: int = 0
@@ -183,7 +193,10 @@ class Verdict(BaseModel):
     pr_url: str | None = None
     origin: Origin | None = None
     isolation: str | None = None  # how the code under test was kept from ciopt's secrets
+    # what ended the search early: a budget limit (llm_calls, ...), or a failure after a winner
+    # was verified (model_failed, model_exhausted, crashed, explanation_failed, ...)
     stopped_by: str | None = None
+    stopped_message: str | None = None  # a failure's one line, naming the call that failed
     notes: list[str] = []
     candidates: list[CandidateRecord] = []
 

@@ -151,3 +151,26 @@ def test_custom_prices_override_the_cost_map() -> None:
     assert done.cost_known and done.cost_usd == done.input_tokens  # $1 per token in
     unknown = LiteLLMModel("openai/my-own-llama", completion=_failing()[0]).complete(HELLO)
     assert unknown.cost_usd == 0.0 and not unknown.cost_known
+
+
+@pytest.mark.parametrize(
+    ("code", "happened", "attempts"),
+    [
+        (503, "answered 503 Service Unavailable", 3),  # retried: the status says it all
+        (400, "answered 400 Bad Request (litellm.BadRequestError: status 400)", 1),
+        (None, "timed out", 3),
+    ],
+)
+def test_a_failure_says_what_the_endpoint_did(
+    code: int | None, happened: str, attempts: int
+) -> None:
+    litellm = _litellm()
+    timeout = litellm.Timeout(message="slow", model="gpt-4o-mini", llm_provider="openai")
+    completion, _ = _failing(*[_status(code) if code else timeout] * 3)
+    model = LiteLLMModel(
+        "openai/gpt-4o-mini", completion=completion, sleep=lambda _s: None, num_retries=2
+    )
+    with pytest.raises(ModelError) as info:
+        model.complete(HELLO)
+    assert (info.value.happened, info.value.attempts) == (happened, attempts)
+    assert str(info.value) == f"model openai/gpt-4o-mini {happened} after {attempts} attempt(s)"

@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from ciopt.agent import EXPLAIN, PROPOSE, DecodeFailed, Predictor, open_model, schema_hashes
+from ciopt.agent import (
+    EXPLAIN,
+    PROPOSE,
+    DecodeFailed,
+    Predictor,
+    ScriptedModel,
+    open_model,
+    schema_hashes,
+)
 from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.policy import DecodePolicy, Demo, Policy, PolicyParams, PolicyRegistry
 from ciopt.agent.signatures.explain import ExplainInput
@@ -191,3 +199,55 @@ def test_a_policy_naming_an_unconfigured_role_is_refused(
     predict, _ = predictor([TOLD], policies=registry)
     with pytest.raises(ConfigError, match="model role 'huge'"):
         predict(EXPLAIN, EXPLAINED)
+
+
+def _scripted(tmp_path: Path, *lines: dict[str, Any]) -> ScriptedModel:
+    path = tmp_path / "lines.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return ScriptedModel(path, sleep=lambda _s: None)
+
+
+def test_a_failed_call_names_itself_and_clears_the_set_up_when_calls_worked(
+    predictor: Callable[..., tuple[Predictor, Path]], tmp_path: Path
+) -> None:
+    model = _scripted(tmp_path, {"content": TOLD}, *[{"error": 503}] * 5)
+    predict, _ = predictor([], models={"default": model})
+    predict(EXPLAIN, EXPLAINED)
+    with pytest.raises(ModelError) as info:
+        predict(PROPOSE, INPUT, purpose="for candidate 2")
+    assert str(info.value) == (
+        "model call 2 (propose_optimization for candidate 2) answered 503 Service Unavailable "
+        "after 5 attempts; 1 earlier call succeeded, so the model name and key are fine; "
+        "try again later or raise llm_retries"
+    )
+    assert (info.value.reason, info.value.attempts) == ("model_failed", 5)
+    assert predict.receipts[-1].attempts[0].error == str(info.value)
+
+
+def test_a_first_call_that_fails_points_at_the_set_up(
+    predictor: Callable[..., tuple[Predictor, Path]], tmp_path: Path
+) -> None:
+    predict, _ = predictor([], models={"default": _scripted(tmp_path, {"error": 401})})
+    with pytest.raises(ModelError) as info:
+        predict(PROPOSE, INPUT)
+    assert str(info.value) == (
+        "model call 1 (propose_optimization) answered 401 Unauthorized (litellm.APIError: "
+        "scripted failure 401) after 1 attempt; no call has succeeded yet: check the model "
+        "name, its API key variable and --api-base"
+    )
+
+
+def test_a_script_that_runs_out_names_the_call_it_could_not_answer(
+    predictor: Callable[..., tuple[Predictor, Path]],
+) -> None:
+    predict, _ = predictor([GOOD])
+    predict(PROPOSE, INPUT, purpose="for candidate 1")
+    with pytest.raises(ModelError) as info:
+        predict(EXPLAIN, EXPLAINED, purpose="of candidate 1")
+    assert info.value.reason == "model_exhausted"
+    assert str(info.value).startswith(
+        "model call 2 (explain_winner of candidate 1): the scripted model "
+    )
+    assert str(info.value).endswith(
+        "has no response left after 1 replies; add lines to it or lower candidates="
+    )

@@ -48,6 +48,8 @@ def test_flags_reach_the_flow_and_the_verdict_is_printed(
     assert asked["session"].settings.min_effect == 0.05
     out = capsys.readouterr().out
     assert "slower" in out and f"results: {tmp_path / 'out'}/" in out
+    files = "verdict.json, trace.jsonl, trace.otlp.jsonl, trace.html, bench/"
+    assert out.splitlines()[-1] == f"results: {tmp_path / 'out'}/ ({files})"
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [(["slower"], EXIT_FAIL_ON), (["faster"], 0)])

@@ -57,6 +57,19 @@ def test_a_request_file_is_read_and_the_summary_printed(
     assert printed[3].startswith(f"  results: {out}/ (")
 
 
+def test_the_results_line_names_the_trace_files_the_session_writes_as_it_closes(
+    asked: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    (out / "work").mkdir(parents=True)  # no artifact of ciopt's: not listed
+    args = ["run", "--repo", str(tmp_path), "--request", "target=src/m.py::f", "--out", str(out)]
+    assert main(args) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    # the stand-in of the flow wrote no verdict or report
+    assert last == f"  results: {out}/ (trace.jsonl, trace.otlp.jsonl, trace.html, bench/)"
+    assert (out / "trace.html").is_file() and (out / "trace.otlp.jsonl").is_file()
+
+
 def test_a_missing_request_file_is_a_one_line_error(
     asked: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,17 +12,32 @@ def figure(median: float, cv: float = 0.01, iterations: int = 1) -> BenchStats:
 
 
 def test_a_quiet_measurement_has_no_warnings() -> None:
-    assert warnings_for({"b": [figure(2e-3)] * 5}, {"b": [0.0, 0.01, -0.01]}, None) == []
+    figures = {"baseline": {"b": [figure(2e-3)] * 5}, "head": {"b": [figure(2e-3)] * 5}}
+    assert warnings_for(figures, {"b": [0.0, 0.01, -0.01]}, None) == []
 
 
 def test_short_rounds_are_flagged_unless_iterations_make_them_long() -> None:
-    short = warnings_for({"b": [figure(2e-6)] * 3}, {}, None)
+    short = warnings_for({"baseline": {"b": [figure(2e-6)] * 3}}, {}, None)
     assert len(short) == 1 and "< 1 ms" in short[0]
-    assert warnings_for({"b": [figure(2e-6, iterations=1000)] * 3}, {}, None) == []
+    long = {"baseline": {"b": [figure(2e-6, iterations=1000)] * 3}}
+    assert warnings_for(long, {}, None) == []
+
+
+def test_short_rounds_name_the_side_that_has_them_once_per_side() -> None:
+    """A candidate that makes the work 1000 times faster leaves the baseline's rounds long."""
+    figures = {"baseline": {"b": [figure(2e-3)] * 3}, "candidate 2": {"b": [figure(2e-6)] * 3}}
+    short = warnings_for(figures, {}, None)
+    assert len(short) == 1
+    assert short[0].startswith("b: the candidate 2's pytest-benchmark rounds last only 2 µs")
+    both = warnings_for(
+        {"baseline": {"b": [figure(2e-6)]}, "head": {"b": [figure(5e-6)]}}, {}, None
+    )
+    assert [w.split("'s ")[0] for w in both] == ["b: the baseline", "b: the head"]
+    assert "5 µs (< 1 ms)" in both[1]
 
 
 def test_variation_within_and_between_processes() -> None:
-    within = warnings_for({"b": [figure(2e-3, cv=0.3)] * 3}, {}, None)
+    within = warnings_for({"baseline": {"b": [figure(2e-3, cv=0.3)] * 3}}, {}, None)
     assert "within a process" in within[0]
     between = warnings_for({}, {"b": [0.2, -0.2, 0.1, -0.1]}, None)
     assert "between rounds" in between[0]

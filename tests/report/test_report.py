@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from ciopt.flows import run_verdict
 from ciopt.forges import Person, Rules
 from ciopt.report import render_report, render_text
 from ciopt.verdict import (
@@ -165,3 +166,86 @@ def test_replies_mention_only_the_person_who_asked(template: str) -> None:
         template, author=Person(login="org/team"), rules=rules, role="read", holder=None
     )
     assert "@org" not in odd.replace("`org/team`", "")
+
+
+SLOWER = CandidateRecord(
+    id=3, outcome="slower", reason="not_faster", message="ratio 1.4", head="d" * 40, ratio=1.4
+)
+HELD = WINNER.model_copy(
+    update={"correctness": Correctness(confidence="low", low_confidence=["2 recorded calls"])}
+)
+STOPPED = "model call 3 (propose_optimization for candidate 3) answered 503 Service Unavailable"
+
+
+def _decided(*candidates: CandidateRecord, **facts: object) -> Verdict:
+    """What a run decides from these fates (``run_verdict``), with ``facts`` added."""
+    verdict = run_verdict(candidates, stopped_by=None, publish_low_confidence=False)
+    facts = {"targets": ["src/m.py::f"], "confidence": 0.99, "budget": BUDGET, **facts}
+    return verdict.model_copy(update=facts)
+
+
+def _failed(*candidates: CandidateRecord) -> Verdict:
+    """An error verdict with the candidates evaluated before it (``Run.failed``)."""
+    return Verdict(
+        verdict="error",
+        reason="publish_failed",
+        message="the forge refused the push",
+        targets=["src/m.py::f"],
+        candidates=list(candidates),
+        budget=BUDGET,
+    )
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        _decided(LOSER, WINNER),
+        _decided(HELD),
+        _decided(LOSER, WINNER, stopped_by="model_failed", stopped_message=STOPPED),
+        _decided(WINNER, stopped_by="explanation_failed", stopped_message=STOPPED),
+        _decided(WINNER, stopped_by="llm_calls"),
+        _decided(LOSER, SLOWER),
+        _decided(LOSER),
+        _decided(),
+        _failed(LOSER, WINNER),
+        _failed(LOSER),
+    ],
+    ids=lambda v: f"{v.verdict}-{v.reason}-{v.stopped_by}",
+)
+def test_the_headline_agrees_with_the_candidates_table(verdict: Verdict) -> None:
+    text = render_report(verdict)
+    headline = next(line for line in text.splitlines() if line.startswith("## "))
+    fates = [
+        line.split(" | ")[1]
+        for line in text.split("### Candidates", 1)[1].splitlines()
+        if line.startswith("| ") and line[2].isdigit()
+    ]
+    assert len(fates) == len(verdict.candidates)
+    verified = any(fate.startswith("faster") for fate in fates)
+    assert verified == any(c.outcome == "faster" for c in verdict.candidates)
+    if verified:
+        assert "no faster version" not in headline
+        assert "faster" in headline
+    else:
+        assert "faster" not in headline.replace("no faster version", "")
+    if verdict.verdict == "faster":
+        assert headline == "## ⚡ ciopt: `f` is 4× faster"
+    if verdict.verdict == "error":
+        assert headline.startswith("## ciopt: the run failed")
+
+
+def test_a_search_stopped_by_a_failure_says_which_call_failed() -> None:
+    stopped = render_report(
+        _decided(LOSER, WINNER, stopped_by="model_failed", stopped_message=STOPPED)
+    )
+    assert (
+        f"> The search stopped early because of `model_failed`: `{STOPPED}`. This is the best "
+        "verified result so far." in stopped
+    )
+    assert "budget was reached" not in stopped
+    unexplained = render_report(
+        _decided(WINNER, stopped_by="explanation_failed", stopped_message=STOPPED)
+    )
+    assert f"explanation of the winner failed, so this report has none: `{STOPPED}`" in unexplained
+    failed = render_report(_failed(LOSER, WINNER))
+    assert "Candidate 2 was verified faster, but the run failed before it was published." in failed

@@ -204,6 +204,11 @@ def check(replayer: Replayer, base: Path, head: Path, tol: Tolerance | None = No
         replayer.options = Options(examples=30, call_timeout=2.0)
 
 
+def recorded_mismatches(found: Differential) -> int:
+    """Mismatches among the recorded calls (generated inputs may add more)."""
+    return sum(t.calls_compared - t.calls_equal for t in found.targets)
+
+
 def test_the_recorder_sees_real_calls_through_every_import(replayer: Replayer) -> None:
     calls = {key.split(":")[1]: len(r.calls) for key, r in replayer.recorded.items()}
     assert calls["dedupe"] == 5  # called through ``from shop import dedupe``, a re-export
@@ -261,7 +266,7 @@ def test_a_changed_exception_type_is_caught(replayer: Replayer, base: Path) -> N
         'raise ValueError(f"not a quantity: {text!r}")',
         'raise TypeError(f"not a quantity: {text!r}")',
     )
-    assert found.mismatches == 1
+    assert recorded_mismatches(found) == 1 and found.mismatches > 1  # generated too
     assert found.examples[0].input == "('three')"
     assert 'raised: ValueError("not a quantity' in found.examples[0].difference
     assert "TypeError" in found.examples[0].difference
@@ -274,7 +279,7 @@ def test_a_mutated_argument_is_caught(replayer: Replayer, base: Path) -> None:
         "return sorted(prices, reverse=True)[:n]",
         "prices.sort(reverse=True)\n    return prices[:n]",
     )
-    assert found.mismatches == 1
+    assert recorded_mismatches(found) == 1
     assert found.examples[0].difference.startswith("args[0][0]: 3 became 9")
 
 
@@ -299,9 +304,12 @@ def test_floats_are_exact_unless_a_tolerance_is_asked(replayer: Replayer, base: 
         "def total(xs):\n    return __import__('math').fsum(xs)",
     )
     exact = check(replayer, base, head)
-    assert exact.mismatches == 1 and "0.6000000000000001 became 0.6" in exact.examples[0].difference
+    assert recorded_mismatches(exact) == 1
+    assert "0.6000000000000001 became 0.6" in exact.examples[0].difference
     tolerant = check(replayer, base, head, Tolerance(rel=1e-9))
-    assert tolerant.mismatches == 0 and tolerant.calls_equal == 1
+    assert recorded_mismatches(tolerant) == 0 and tolerant.calls_equal == 1
+    # generated from the recorded list[float]: fsum raises on inf + -inf where sum gives nan
+    assert any("in fsum" in m.difference for m in tolerant.examples)
 
 
 def test_generators_are_drained_and_compared(replayer: Replayer, base: Path) -> None:
@@ -311,7 +319,7 @@ def test_generators_are_drained_and_compared(replayer: Replayer, base: Path) -> 
         "yield xs[i], xs[i + 1]",
         "yield xs[i], xs[i + 1]\n    yield None",
     )
-    assert found.mismatches == 1
+    assert recorded_mismatches(found) == 1
     assert "2 items became 3" in found.examples[0].difference
 
 
@@ -334,7 +342,7 @@ def test_nondeterministic_functions_are_compared_only_where_stable(
         replayer, base, "return (order, time.time_ns())", "return (order, time.time_ns() + 0)"
     )
     stamp = found.targets[0]
-    assert stamp.nondeterministic and stamp.unstable == 1
+    assert stamp.nondeterministic and stamp.unstable >= 1
     assert (stamp.calls_compared, found.mismatches) == (0, 0)
     assert replayer.low_evidence(found)  # nothing was shown equal
 
@@ -349,7 +357,7 @@ def test_set_order_is_compared_under_two_hash_seeds(replayer: Replayer, base: Pa
     found = changed(
         replayer, base, "return sorted(prices, reverse=True)[:n]", "return list(set(prices))"
     )
-    assert found.mismatches == 1
+    assert recorded_mismatches(found) == 1
 
 
 def test_crashes_and_removed_functions_are_mismatches(replayer: Replayer, base: Path) -> None:
@@ -359,11 +367,11 @@ def test_crashes_and_removed_functions_are_mismatches(replayer: Replayer, base: 
         "return 0 if n == 0 else 1 + depth(n - 1)",
         "import os\n    os._exit(3)",
     )
-    assert found.mismatches == 1
+    assert recorded_mismatches(found) == 1
     assert "replay stopped before this call" in found.examples[0].difference
 
     found = changed(replayer, base, "def legacy(x):\n    return x * 2", "")
-    assert found.mismatches == 1
+    assert recorded_mismatches(found) == 1
     assert "could not be called" in found.examples[0].difference
 
 
@@ -419,7 +427,7 @@ def test_a_changed_constant_replays_every_function_of_its_file(
     found = check(replayer, base, head)
     by_name = {t.target.split("::")[1]: t for t in found.targets}
     assert by_name["top"].required and not by_name["with_tax"].required
-    assert by_name["with_tax"].mismatches == 1
+    assert by_name["with_tax"].calls_compared - by_name["with_tax"].calls_equal == 1
     assert found.examples[0].difference == "return: 5.0 became 4.8"
 
     # An added import or cache leaves the others alone: only the changed function is replayed.
@@ -433,7 +441,8 @@ def test_cached_functions_are_recorded_and_replayed(replayer: Replayer, base: Pa
     found = changed(
         replayer, base, "return [i * i for i in range(n)]", "return [i * i for i in range(1, n)]"
     )
-    assert found.mismatches == 1 and found.examples[0].difference == "return[0]: 0 became 1"
+    assert recorded_mismatches(found) == 1
+    assert found.examples[0].difference == "return[0]: 0 became 1"
 
 
 def test_calls_that_time_out_on_the_baseline_are_skipped(

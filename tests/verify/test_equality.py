@@ -474,6 +474,12 @@ def test_without_consume_iterators_are_left_alone() -> None:
     undrained, drained = tree(numbers(1), consume=False), tree(numbers(2))
     assert difference(undrained, drained) is None
     assert difference(wire(drained), wire(undrained)) is None
+    # nor how it ends: a replay that drains it sees an error, or more items than it keeps
+    raising = tree(numbers(1, fail=ValueError("n must be greater than 0")))
+    assert difference(undrained, raising) is None
+    long = tree(numbers(*range(ciopt_values.MAX_ITEMS + 1)))
+    assert long["truncated"] is True
+    assert difference(undrained, long) is None
 
 
 def test_a_long_iterator_is_truncated(monkeypatch: pytest.MonkeyPatch) -> None:

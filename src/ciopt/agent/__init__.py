@@ -4,6 +4,7 @@ signatures  what the model is asked (propose, repair, explain), typed both ways
 context     what it is told about a target beyond its source: callers, hot lines
 ir          prompts as data: ordered blocks, large context held once by sha256
 predict     one typed model call: policy, render, call, decode (and repair), receipt
+failures    a failed model call told as one line: which call, what the endpoint did
 decode      a reply into the signature's output model, strict or tolerant
 edits       SEARCH/REPLACE edits, parsed and applied
 models      litellm behind one adapter; the scripted model; roles and prices

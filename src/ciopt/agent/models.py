@@ -14,6 +14,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,6 +92,30 @@ def retry_after(exc: BaseException) -> float | None:
     return None
 
 
+_PHRASES = {s.value: s.phrase for s in HTTPStatus}
+
+
+def _happened(exc: BaseException) -> str:
+    """What a failed call did, in words that follow "model call N": ``answered 503 Service
+    Unavailable``, ``timed out``; with the provider's own words unless a status says it all
+    (a rate limit, a server error)."""
+    litellm = _litellm()
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, litellm.Timeout):
+        return "timed out"
+    if isinstance(exc, litellm.APIConnectionError):
+        said = "could not connect"
+    elif isinstance(status, int) and status in _PHRASES:
+        said = f"answered {status} {_PHRASES[status]}"
+        if transient(exc):
+            return said
+    else:
+        said = "failed"
+    text = str(exc)
+    named = text if type(exc).__name__ in text else f"{type(exc).__name__}: {text}"
+    return f"{said} ({' '.join(named.split())[:300]})"  # one line
+
+
 class LiteLLMModel:
     """Any litellm model, with an explicit timeout and our own retries with backoff.
 
@@ -153,10 +178,12 @@ class LiteLLMModel:
                     self._sleep(self._wait(retries, exc))
                     retries += 1
                     continue
+                happened = _happened(exc)
                 raise ModelError(
-                    f"model {self.name} failed after {retries + 1} attempt(s): "
-                    f"{type(exc).__name__}: {str(exc)[:300]} "
-                    "(check the model name, its API key variable and --api-base)"
+                    f"model {self.name} {happened} after {retries + 1} attempt(s)",
+                    happened=happened,
+                    attempts=retries + 1,
+                    transient=transient(exc),
                 ) from exc
         latency = time.perf_counter() - start
         usage = getattr(response, "usage", None)

@@ -18,6 +18,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, computed_field
 
 from ciopt.agent.decode import DecodeError, decode
+from ciopt.agent.failures import call_failed
 from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.ir import Message, render, templates
 from ciopt.agent.models import Completion, Model
@@ -122,7 +123,10 @@ class Predictor:
         self.policies = policies
         self.receipts: list[Receipt] = []
 
-    def __call__(self, signature: Signature[Any, Out], inputs: BaseModel) -> Prediction[Out]:
+    def __call__(
+        self, signature: Signature[Any, Out], inputs: BaseModel, *, purpose: str | None = None
+    ) -> Prediction[Out]:
+        """``purpose`` names what the call is for in an error (``for candidate 3``)."""
         policy = self.policies.active(signature.id) if self.policies else None
         params = policy.params if policy else default_params()
         model = self._model(params.model_role)
@@ -152,13 +156,19 @@ class Predictor:
                     self.tracer.blob(digest, text)
                 sp.set(ir=ir.model_dump(mode="json"))
             try:
-                return self._attempts(signature, model, first, receipt)
+                what = f"{signature.id} {purpose}" if purpose else signature.id
+                return self._attempts(signature, model, first, receipt, what)
             finally:
                 self.receipts.append(receipt)
                 sp.set(receipt=receipt.model_dump(mode="json"), outcome=receipt.outcome)
 
     def _attempts(
-        self, signature: Signature[Any, Out], model: Model, first: list[Message], receipt: Receipt
+        self,
+        signature: Signature[Any, Out],
+        model: Model,
+        first: list[Message],
+        receipt: Receipt,
+        what: str,
     ) -> Prediction[Out]:
         messages, repair = first, None
         for n in range(1, receipt.max_repairs + 2):
@@ -174,7 +184,7 @@ class Predictor:
                 attempt = AttemptReceipt(n=n, rendered_prompt_hash=sha256_hex(messages))
                 if repair is not None and self.capture == "full":
                     sp.set(repair_prompt=repair)
-                done = self._call(model, messages, attempt, receipt, sp)
+                done = self._call(model, messages, attempt, receipt, sp, what)
                 try:
                     output = decode(signature, done.text, receipt.decode_mode)
                 except DecodeError as exc:
@@ -206,6 +216,7 @@ class Predictor:
         attempt: AttemptReceipt,
         receipt: Receipt,
         sp: Span,
+        what: str,
     ) -> Completion:
         try:
             self.ledger.ensure(*LLM_COUNTERS)
@@ -219,9 +230,13 @@ class Predictor:
         try:
             done = model.complete(messages)
         except ModelError as exc:
-            attempt.outcome, attempt.error = "error", str(exc)
+            made = [a for r in [*self.receipts, receipt] for a in r.attempts]
+            replied = sum(a.outcome in ("decoded", "invalid") for a in made)
+            calls = sum(a.outcome != "budget_exhausted" for a in made)
+            told = call_failed(exc, call=calls, what=what, succeeded=replied)
+            attempt.outcome, attempt.error = "error", str(told)
             receipt.outcome = "error"
-            raise
+            raise told from exc
         self.ledger.charge(
             input_tokens=done.input_tokens, output_tokens=done.output_tokens, cost_usd=done.cost_usd
         )

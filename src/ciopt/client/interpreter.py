@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ciopt.budget import Ledger
-from ciopt.client.targets import Target
+from ciopt.client.targets import Target, project_packages
 from ciopt.config import Settings
 from ciopt.errors import EnvironmentProblem
 from ciopt.executors import Command, Executor, run_together, scrubbed_env
@@ -35,6 +35,7 @@ class ProbeReport(BaseModel):
 
     exitstatus: int
     tests: dict[str, str] = {}
+    args: list[str] = []  # what pytest collected from: the selectors, else its testpaths
     modules: dict[str, dict[str, str | None]] = {}
     python: str = ""
     version: str = ""
@@ -228,13 +229,8 @@ def open_client(
         roots = [t.import_root for t in targets]
         modules = [t.module for t in targets]
     else:
-        layout = root / "src" if (root / "src").is_dir() else root
-        roots = ["src" if layout != root else ""]
-        modules = sorted(
-            p.name
-            for p in layout.iterdir()
-            if (p / "__init__.py").is_file() and p.name not in ("tests", "benchmarks")
-        )
+        import_root, modules = project_packages(root)
+        roots = [import_root]
     client = Client(
         find_python(git.path, settings.python),
         executor,

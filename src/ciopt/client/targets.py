@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ciopt.errors import RequestError
 
-__all__ = ["Target", "locate", "resolve_target"]
+__all__ = ["Target", "locate", "project_packages", "resolve_target"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,18 @@ def locate(root: Path, path: str) -> tuple[str, str]:
     module = ".".join(file.relative_to(import_root).with_suffix("").parts)
     rel_root = import_root.relative_to(root).as_posix()
     return module, "" if rel_root == "." else rel_root
+
+
+def project_packages(root: Path) -> tuple[str, list[str]]:
+    """The project's own packages, where no target names them (a compare, a calibration): the
+    folder they import from (``"src"``, or ``""`` for the root) and their names."""
+    layout = root / "src" if (root / "src").is_dir() else root
+    names = sorted(
+        p.name
+        for p in layout.iterdir()
+        if (p / "__init__.py").is_file() and p.name not in ("tests", "benchmarks")
+    )
+    return ("src" if layout != root else ""), names
 
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef

@@ -1,4 +1,7 @@
-"""Worktrees: one git worktree per side (baseline, each candidate), outside the client's repo."""
+"""Worktrees: one git worktree per side (baseline, each candidate), outside the client's repo.
+
+Each gets the checkout's ignored files the package needs (``include``, see ``client.include``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ciopt.client.include import copy_included
 from ciopt.errors import RequestError
 from ciopt.git import Git
 from ciopt.request import selector_paths
@@ -15,30 +19,37 @@ __all__ = ["Sides", "Worktrees", "default_bench", "prepare"]
 
 
 class Worktrees:
-    """Creates detached worktrees of ``git`` under one temporary folder and removes them all."""
+    """Creates detached worktrees of ``git`` under one temporary folder and removes them all.
 
-    def __init__(self, git: Git, root: Path | None = None) -> None:
+    ``include``: files git ignores, copied from the checkout into each worktree as it is made.
+    """
+
+    def __init__(self, git: Git, root: Path | None = None, include: tuple[str, ...] = ()) -> None:
         self.git = git
         self.root = root or Path(tempfile.mkdtemp(prefix="ciopt-wt-"))
+        self.include = include
         self._made: list[Path] = []
 
     def add(self, name: str, sha: str) -> Path:
         path = self.root / name
         self.git("worktree", "add", "--detach", "--force", str(path), sha)
         self._made.append(path)
+        copy_included(self.git.path, path, self.include)
         return path
 
     def write(self, path: Path, files: dict[str, str]) -> None:
-        """Write new contents of files that already exist in the worktree at ``path``."""
+        """Write new contents of files that git tracks in the worktree at ``path``."""
+        top = path.resolve()
         for rel, text in files.items():
             dest = (path / rel).resolve()
-            if not dest.is_relative_to(path.resolve()) or not dest.is_file():
+            known = dest.relative_to(top).as_posix() if dest.is_relative_to(top) else None
+            if known is None or known in self.include or not dest.is_file():
                 raise RequestError(f"{rel} is not a file of the repository")
             dest.write_text(text)
 
     def commit(self, path: Path, message: str) -> str:
         tree = Git(path)
-        tree("add", "--all", "--", ".")
+        tree("add", "--update", "--", ".")  # tracked files only: never the included copies
         tree("commit", "--quiet", "--no-verify", "--allow-empty", "-m", message)
         return tree("rev-parse", "HEAD")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.commands.flags import add_measure_flags, measure_flags
+from ciopt.commands.results import results_line
 from ciopt.flows import Session, compare_commits
 from ciopt.report import render_compare
 
@@ -76,5 +77,5 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             verify=not args.no_verify,
         )
         print(session.redactor.text(render_compare(verdict, "compare.txt.j2")), end="")
-        print(f"results: {session.out.path}/ (verdict.json, report.md, trace.jsonl, bench/)")
-        return EXIT_FAIL_ON if verdict.verdict in (args.fail_on or ()) else 0
+    print(results_line(session.out.path))  # once closed: the trace's OTLP and HTML are written
+    return EXIT_FAIL_ON if verdict.verdict in (args.fail_on or ()) else 0

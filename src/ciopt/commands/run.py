@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.commands.flags import add_executor_flags, add_out_flags
+from ciopt.commands.results import results_line
 from ciopt.errors import RequestError
 from ciopt.flows import Session, optimize_request
 from ciopt.job import answer_requests
@@ -64,8 +65,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         return answer_requests(args.repo, env, _flags(args), poll=args.poll)
     with Session("run", args.repo, environ, **_flags(args)) as session:
         verdict = optimize_request(session, lambda: _request_text(args), args.repo)
-        print(session.redactor.text(_summary(verdict, session.out.path)))
-        return 0
+    # once the session has closed: the trace's OTLP and HTML copies are written then
+    print(session.redactor.text(_summary(verdict, session.out.path)))
+    return 0
 
 
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -107,10 +109,11 @@ def _request_text(args: argparse.Namespace) -> str:
 
 def _summary(verdict: Verdict, out: Path) -> str:
     lines = [f"ciopt: {verdict.verdict} ({verdict.reason}) - {verdict.message}"]
+    if verdict.stopped_message:
+        lines.append(f"  stopped early ({verdict.stopped_by}): {verdict.stopped_message}")
     for cand in verdict.candidates:
         lines.append(f"  candidate {cand.id}: {cand.outcome:<12} {cand.reason}: {cand.message}")
     if verdict.branch:
         lines.append(f"  published: branch {verdict.branch} ({verdict.pr_url})")
-    files = [p.name for p in sorted(out.iterdir()) if p.name != "work"]
-    lines.append(f"  results: {out}/ ({', '.join(files)})")
+    lines.append(f"  {results_line(out)}")
     return "\n".join(lines)

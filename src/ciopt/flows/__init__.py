@@ -7,6 +7,7 @@
     calibrate   one commit against itself: this machine's noise
     replay      a recorded run again, with its model's replies
     verdicts    the decisions: a run's winner, a compare's verdict (pure functions)
+    stops       a failure once a run has a winner: it ends the search, in a word and a line
     artifacts   the output folder
 """
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ciopt.client import Worktrees, default_bench, open_client, prepare
+from ciopt.client import Worktrees, default_bench, included_files, open_client, prepare
 from ciopt.flows.session import Session
 from ciopt.git import Git
 from ciopt.measure import (
@@ -52,6 +52,9 @@ def calibrate_machine(
     git = Git.open(repo)
     with Worktrees(git) as trees:
         selectors = tuple(bench or default_bench(git.path))
+        included = included_files(git, settings.worktree_include, ())
+        session.tracer.event("worktree.include", **included.fields())
+        trees.include = included.files
         sides = prepare(trees, git, ref, ref, selectors)
         client = open_client(settings, git, sides.base, environ, session.open_executor())
         exp = replace(

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ciopt.client import Client, Sides, Worktrees, default_bench, open_client, prepare
+from ciopt.client import (
+    Client,
+    Sides,
+    Worktrees,
+    default_bench,
+    included_files,
+    open_client,
+    prepare,
+)
 from ciopt.errors import CioptError
 from ciopt.flows.session import Session
 from ciopt.flows.verdicts import compare_verdict
@@ -43,6 +51,9 @@ def compare_commits(
     with Worktrees(git) as trees:
         with session.tracer.span("workspace") as sp:
             selectors = tuple(bench or default_bench(git.path))
+            included = included_files(git, settings.worktree_include, ())
+            session.tracer.event("worktree.include", **included.fields())
+            trees.include = included.files
             sides = prepare(trees, git, base, head, selectors)
             sp.set(base=sides.base_sha, head=sides.head_sha, bench=list(selectors))
         session.on_error = lambda exc: _error(session, exc, sides.base_sha, sides.head_sha)

@@ -1,7 +1,8 @@
 """The run of one request, as an explicit sequence of steps.
 
 workspace -> baseline (tests, recording, benchmark, profile) -> propose or repair, then the
-candidate's fate (``candidate.evaluate``), until a budget ends it -> verdict -> publish
+candidate's fate (``candidate.evaluate``), until a budget ends it (or a failure, once a winner
+is verified: ``stops``) -> verdict -> publish
 
 Collaborators (git, model, executor, forge, tracer, ledger) are passed in. ``Run.candidates``
 holds every candidate's fate as it is decided, so a run that fails half-way still reports them.
@@ -32,12 +33,20 @@ from ciopt.agent import (
     read_line_profile,
 )
 from ciopt.budget import Ledger
-from ciopt.client import Client, Target, Worktrees, open_client, resolve_target
+from ciopt.client import (
+    Client,
+    Target,
+    Worktrees,
+    included_files,
+    open_client,
+    resolve_target,
+)
 from ciopt.config import Settings
-from ciopt.errors import BudgetExhausted, ModelError, RequestError
+from ciopt.errors import BudgetExhausted, RequestError
 from ciopt.executors import Executor, isolation_of
 from ciopt.flows.artifacts import OutputDir
 from ciopt.flows.candidate import Baseline, Bench, evaluate
+from ciopt.flows.stops import Stop, has_winner, stop_for
 from ciopt.flows.verdicts import run_verdict
 from ciopt.forges import Forge
 from ciopt.git import Git
@@ -99,6 +108,7 @@ class Run:
         self.base_sha: str | None = None
         self.candidates: list[CandidateRecord] = []
         self.notes: list[str] = []
+        self.stopped: Stop | None = None  # the failure that ended the search after a winner
 
     def execute(self) -> Verdict:
         bench = self.bench()
@@ -133,6 +143,10 @@ class Run:
         with self.tracer.span("workspace") as sp:
             sha = self.git.resolve(self.settings.base)
             self.base_sha = sha
+            files = [spec.partition("::")[0] for spec in self.request.targets]
+            included = included_files(self.git, self.settings.worktree_include, files)
+            self.tracer.event("worktree.include", **included.fields())
+            trees.include = included.files
             root = trees.add("base", sha)
             targets = [resolve_target(root, spec) for spec in self.request.targets]
             for path in selector_paths(*self.request.bench, *self.request.tests):
@@ -256,9 +270,10 @@ class Run:
         client: Client,
         bench: Bench,
     ) -> str | None:
-        """Propose and evaluate candidates until the candidate budget or another limit ends it.
+        """Propose and evaluate candidates until the candidate budget or another limit ends it,
+        or a failure does once a candidate is verified faster (``flows.stops``).
 
-        Returns the name of the limit that stopped the run early, if one did.
+        Returns what stopped the run early, if anything did: a limit's name, or a failure's word.
         """
         for number in range(1, self.ledger.limits.candidates + 1):
             try:
@@ -278,6 +293,10 @@ class Run:
                     "budget.exhausted", limit=exc.limit, spent=exc.spent, allowed=exc.allowed
                 )
                 return exc.limit
+            except Exception as exc:  # once a winner is verified, a failure only ends the search
+                if not has_winner(self.candidates):
+                    raise
+                return self.stop(stop_for(exc, f"candidate {number}"))
             self.candidates.append(record)
             context.attempts.append(
                 Attempt(
@@ -306,11 +325,13 @@ class Run:
         parent = repairs.id if repairs else None
         with self.tracer.span("repair" if repairs else "propose", candidate=number) as sp:
             try:
+                purpose = f"for candidate {number}"
                 if repairs is not None:
                     sp.set(repairs=parent)
-                    proposal = self.predict(REPAIR, self.repair_input(context, repairs)).output
+                    asked = self.repair_input(context, repairs)
+                    proposal = self.predict(REPAIR, asked, purpose=purpose).output
                 else:
-                    proposal = self.predict(PROPOSE, context).output
+                    proposal = self.predict(PROPOSE, context, purpose=purpose).output
             except DecodeFailed as exc:
                 sp.set(decoded=False, error=str(exc))
                 return CandidateRecord(
@@ -336,6 +357,15 @@ class Run:
             out=self.out,
         )
         return record.model_copy(update={"parent": parent})
+
+    def stop(self, stop: Stop) -> str:
+        """The search ends at ``stop`` (traced as ``search.stopped``); its word."""
+        self.stopped = stop
+        self.tracer.event("search.stopped", **stop.fields())
+        return stop.by
+
+    def message(self) -> str | None:
+        return self.stopped.message if self.stopped else None
 
     def repair_input(self, context: ProposeInput, failed: CandidateRecord) -> RepairInput:
         return RepairInput(
@@ -376,11 +406,16 @@ class Run:
         )
         with self.tracer.span("explain", candidate=winner.id) as sp:
             try:
-                told = self.predict(EXPLAIN, inputs).output
-            except (ModelError, BudgetExhausted) as exc:
+                told = self.predict(EXPLAIN, inputs, purpose=f"of candidate {winner.id}").output
+            except Exception as exc:  # the winner stands without the model's words
                 sp.set(explained=False, error=str(exc))
-                self.notes.append(f"the winner was not explained by the model: {exc}")
-                return verdict
+                if verdict.stopped_by:  # what cut the search short stays the news
+                    self.notes.append(f"the winner was not explained by the model: {exc}")
+                    return verdict
+                self.stop(stop_for(exc, "the explanation", by="explanation_failed"))
+                return verdict.model_copy(
+                    update={"stopped_by": "explanation_failed", "stopped_message": self.message()}
+                )
             sp.set(explained=True)
             if self.settings.content_capture == "full":
                 sp.set(title=told.title)
@@ -438,6 +473,7 @@ class Run:
                 "confidence": bench.design.confidence,
                 "min_effect": bench.design.min_effect,
                 "notes": self.notes,
+                "stopped_message": self.message(),
                 "budget": self.ledger.snapshot(),
                 "origin": self.origin,
                 "isolation": isolation_of(self.executor),

@@ -54,7 +54,8 @@ def run_verdict(
             notes.append(
                 "the winner is not published: the evidence of its correctness is below the "
                 "floor (" + "; ".join(best.correctness.low_confidence) + "). Add tests that "
-                "call it, lower min_recorded_calls, or set publish_low_confidence"
+                "call it, lower min_recorded_calls or min_input_shapes, or set "
+                "publish_low_confidence"
             )
         return Verdict(
             verdict="faster",

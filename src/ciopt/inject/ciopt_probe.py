@@ -2,6 +2,8 @@
 
 Stdlib only; never installed. It records each test's outcome by node id and where the target
 modules were imported from, and writes them as JSON to ``$CIOPT_PROBE_OUT`` when the session ends.
+A target module that cannot be imported is reported with its error and ``where``: the file (relative
+to the worktree) and line of the failing import's last frame inside the worktree.
 
 In benchmark processes it also fixes the conditions of the measurement once collection is done:
 ``$CIOPT_GC_FREEZE`` moves everything imported and collected so far out of the garbage collector's
@@ -18,6 +20,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +79,40 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
         try:
             module = sys.modules.get(name) or importlib.import_module(name)
         except Exception as exc:  # the client's import error, reported as data
-            modules[name] = {"file": None, "error": f"{type(exc).__name__}: {exc}"}
+            error = f"{type(exc).__name__}: {exc}"
+            modules[name] = {"file": None, "error": error, "where": _where(exc)}
             continue
         modules[name] = {"file": getattr(module, "__file__", None)}
     data = {
         "exitstatus": int(exitstatus),
         "tests": _outcomes,
         "modules": modules,
+        "args": [_relative(arg) for arg in session.config.args],  # what was collected
         "python": sys.executable,
         "version": sys.version.split()[0],
         "setup": _setup,
     }
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(data, fh)
+
+
+def _relative(arg: str) -> str:
+    """A collection argument (testpaths when none was given) relative to the worktree."""
+    path, sep, rest = str(arg).partition("::")
+    if os.path.isabs(path):
+        path = os.path.relpath(path, os.getcwd())
+    return path + sep + rest
+
+
+def _where(exc: BaseException) -> str | None:
+    """``path:line`` of the last frame of ``exc`` inside the working folder (the worktree): for a
+    ``SyntaxError``, the line that does not parse."""
+    root = os.path.realpath(os.getcwd())
+    frames = [(f.filename, f.lineno) for f in traceback.extract_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        frames.append((exc.filename, exc.lineno))
+    for filename, lineno in reversed(frames):
+        path = "" if filename.startswith("<") else os.path.realpath(filename)  # <frozen ...>
+        if path.startswith(root + os.sep):
+            return f"{os.path.relpath(path, root)}:{lineno}"
+    return None

@@ -42,10 +42,15 @@ def type_name(obj: Any) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def normalize(obj: Any, *, consume: bool = True) -> Any:
-    """``obj`` as a JSON-able tree; iterators are drained only when ``consume``."""
+class TooBig(Exception):
+    """``obj`` holds more values than the ``limit`` given to ``normalize``."""
+
+
+def normalize(obj: Any, *, consume: bool = True, limit: int | None = None) -> Any:
+    """``obj`` as a JSON-able tree; iterators are drained only when ``consume``. With ``limit``,
+    raise ``TooBig`` past that many values looked at (the recorder's bound on its own cost)."""
     try:
-        tree = _Walker(consume).walk(obj, 0)
+        tree = _Walker(consume, limit).walk(obj, 0)
     except RecursionError:
         return {"$": "opaque", "type": type_name(obj), "why": "too deeply nested"}
     text = dumps(tree)
@@ -60,11 +65,16 @@ def dumps(tree: Any) -> str:
 
 
 class _Walker:
-    def __init__(self, consume: bool) -> None:
+    def __init__(self, consume: bool, limit: int | None = None) -> None:
         self.consume = consume
         self.path: set[int] = set()  # ids of the containers being walked: a repeat is a cycle
+        self.left = limit
 
     def walk(self, obj: Any, depth: int) -> Any:
+        if self.left is not None:
+            self.left -= 1
+            if self.left < 0:
+                raise TooBig
         cls = type(obj)
         if cls in _PRIMITIVE:
             return obj

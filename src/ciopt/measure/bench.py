@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciopt.client import Client
+from ciopt.client import Client, cannot_import, import_errors
 from ciopt.errors import BaselineError
 from ciopt.executors import Command
 from ciopt.proc import Completed
@@ -71,16 +71,18 @@ def run_benchmarks(
     *,
     hashseed: int,
     timer: str | None = None,
+    who: str = "baseline",
     **env: str,
 ) -> BenchRun:
     """One fresh process running the selected benchmarks; raises when it fails or selects none.
 
     ``timer`` is pytest-benchmark's ``--benchmark-timer`` (``CPU_TIMER`` for duet rounds);
-    ``env`` reaches the process (and the probe plugin: CPU pinning, the start barrier).
+    ``who`` names the side in errors (baseline, head); ``env`` reaches the process (and the
+    probe plugin: CPU pinning, the start barrier).
     """
     job = bench_command(client, root, options, json_out, hashseed=hashseed, timer=timer, **env)
     done = client.execute(job, timeout=options.timeout)
-    return read_benchmarks(client, root, options, json_out, done)
+    return read_benchmarks(client, root, options, json_out, done, who=who)
 
 
 def bench_command(
@@ -110,14 +112,23 @@ def bench_command(
 
 
 def read_benchmarks(
-    client: Client, root: Path, options: BenchOptions, json_out: Path, done: Completed
+    client: Client,
+    root: Path,
+    options: BenchOptions,
+    json_out: Path,
+    done: Completed,
+    *,
+    who: str = "baseline",
 ) -> BenchRun:
-    """The figures a finished ``bench_command`` wrote; raises when it failed or selected none."""
+    """The figures a finished ``bench_command`` wrote; raises when it failed or selected none
+    (first of all when ``who``, the side, cannot import the modules the probe was asked about)."""
     probe_out = _probe_out(json_out)
-    client.probe(root, done, probe_out)
+    report = client.probe(root, done, probe_out)
     if client.ledger is not None:  # the process wrote them into the output folder
         sizes = (p.stat().st_size for p in (json_out, probe_out) if p.is_file())
         client.ledger.charge(output_bytes=sum(sizes))
+    if not done.ok and (errors := import_errors(report)):
+        raise cannot_import(errors, who)
     selection = " ".join(options.selectors)
     if done.returncode == 5 or (done.ok and not json_out.is_file()):
         raise _selects_nothing(selection)

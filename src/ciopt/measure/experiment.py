@@ -50,6 +50,7 @@ LOOKS = (0.1, 0.25, 0.5, 1.0)
 RHO = 2.0
 MIN_ROUNDS = 3
 PAIRINGS = ("duet", "sequential")
+WHO = {"base": "baseline", "head": "head"}  # the sides, as errors and warnings name them
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,15 @@ def run_experiment(
     bench_dir: Path,
     on_round: Callable[[int, dict[str, float]], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    names: Mapping[str, str] = WHO,
 ) -> Comparison:
+    """``names``: what errors and warnings call each side (``WHO``; an A/A calibration's head is
+    the baseline too)."""
     rng = random.Random(design.seed)  # noqa: S311 - experiment design, not cryptography
     roots = {"base": base_root, "head": head_root}
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     samples = Samples()
-    figures: dict[str, list[BenchStats]] = {}
+    figures: dict[str, dict[str, list[BenchStats]]] = {}  # side's name -> benchmark -> runs
     looks: list[Look] = []
     spent, next_look, limit = 0.0, 0, None
     start, load_start = clock(), machine.sample()
@@ -120,12 +124,14 @@ def run_experiment(
         if limit is None:
             index = _rounds(samples)
             began = clock()
-            runs = _round(client, roots, options, design.pairing, rng, cpus, bench_dir, index)
+            runs = _round(
+                client, roots, options, design.pairing, rng, cpus, bench_dir, index, names
+            )
             ledger.charge(bench_seconds=clock() - began)
             for side, run in runs.items():
                 samples.add(side, run.medians)
                 for name, figure in run.stats.items():
-                    figures.setdefault(name, []).append(figure)
+                    figures.setdefault(names[side], {}).setdefault(name, []).append(figure)
             if on_round is not None:
                 on_round(
                     index, {f"{s}:{k}": v for s, r in runs.items() for k, v in r.medians.items()}
@@ -184,6 +190,7 @@ def _round(
     cpus: list[int],
     bench_dir: Path,
     index: int,
+    names: Mapping[str, str],
 ) -> dict[str, BenchRun]:
     """One round: both sides once, in random order, sharing one hash seed."""
     hashseed = rng.randrange(1, 2**32 - 1)
@@ -193,7 +200,13 @@ def _round(
     if pairing == "sequential":
         return {
             side: run_benchmarks(
-                client, roots[side], options, outs[side], hashseed=hashseed, CIOPT_GC_FREEZE="1"
+                client,
+                roots[side],
+                options,
+                outs[side],
+                hashseed=hashseed,
+                who=names[side],
+                CIOPT_GC_FREEZE="1",
             )
             for side in order
         }
@@ -217,6 +230,6 @@ def _round(
         ]
         done = dict(zip(order, client.run_together(jobs, timeout=options.timeout), strict=True))
     return {
-        side: read_benchmarks(client, roots[side], options, outs[side], done[side])
+        side: read_benchmarks(client, roots[side], options, outs[side], done[side], who=names[side])
         for side in ("base", "head")
     }

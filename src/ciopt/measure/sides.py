@@ -9,7 +9,7 @@ from pathlib import Path
 from ciopt.budget import Ledger
 from ciopt.client import Client, Sides
 from ciopt.measure.bench import BenchOptions
-from ciopt.measure.experiment import Comparison, Design, run_experiment
+from ciopt.measure.experiment import WHO, Comparison, Design, run_experiment
 from ciopt.measure.instructions import compare_instructions
 from ciopt.trace import Tracer
 
@@ -28,7 +28,16 @@ def measure_sides(
     bench_dir: Path,
     **span: object,
 ) -> Comparison:
-    """Measure head against base in wall time (an experiment) or in instructions."""
+    """Measure head against base in wall time (an experiment) or in instructions.
+
+    Errors and warnings name the head as ``candidate N`` (``span``'s ``candidate``), the
+    baseline when it is the same commit (a calibration), else ``head``.
+    """
+    names = dict(WHO)
+    if sides.head_sha == sides.base_sha:
+        names["head"] = names["base"]
+    elif "candidate" in span:
+        names["head"] = f"candidate {span['candidate']}"
     with tracer.span("measure", measure=measure, pairing=design.pairing, **span) as sp:
         if measure == "instructions":
             comparison = compare_instructions(
@@ -44,6 +53,7 @@ def measure_sides(
                 ledger=ledger,
                 bench_dir=bench_dir,
                 on_round=lambda i, m: tracer.event("measure.round", round=i, medians=m),
+                names=names,
             )
         sp.set(
             verdict=comparison.verdict,

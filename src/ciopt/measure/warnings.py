@@ -20,27 +20,13 @@ STEAL = 0.10
 
 
 def warnings_for(
-    figures: Mapping[str, Sequence[BenchStats]],
+    figures: Mapping[str, Mapping[str, Sequence[BenchStats]]],
     logs: Mapping[str, Sequence[float]],
     load: Load | None,
 ) -> list[str]:
-    """``figures``: every process's figures per benchmark; ``logs``: per-round log ratios."""
-    found: list[str] = []
-    for name, runs in sorted(figures.items()):
-        if not runs:
-            continue
-        round_s = statistics.median(r.round_seconds for r in runs)
-        if round_s < MIN_ROUND_S:
-            found.append(
-                f"{name}: a pytest-benchmark round lasts only {round_s * 1e6:.3g} µs (< 1 ms): "
-                "timer resolution and call overhead weigh in; give each round more work"
-            )
-        cv = statistics.median(r.cv for r in runs)
-        if cv > VARIATION:
-            found.append(
-                f"{name}: times vary by {cv:.0%} within a process (stddev/mean > 10%): "
-                "the benchmark is unstable"
-            )
+    """``figures``: every process's figures per side (``baseline``, ``head``...) and benchmark;
+    ``logs``: per-round log ratios."""
+    found = _short_rounds(figures) + _unstable(figures)
     for name, series in sorted(logs.items()):
         if len(series) >= 3:
             spread = statistics.stdev(series)
@@ -64,4 +50,36 @@ def warnings_for(
         found.append(
             f"the host took {load.steal:.0%} of CPU time (steal): a crowded virtual machine"
         )
+    return found
+
+
+def _short_rounds(figures: Mapping[str, Mapping[str, Sequence[BenchStats]]]) -> list[str]:
+    """Each side whose rounds of a benchmark are too short to time well (said per side)."""
+    found = []
+    for side, per_name in sorted(figures.items()):
+        for name, runs in sorted(per_name.items()):
+            round_s = statistics.median(r.round_seconds for r in runs) if runs else MIN_ROUND_S
+            if round_s < MIN_ROUND_S:
+                found.append(
+                    f"{name}: the {side}'s pytest-benchmark rounds last only "
+                    f"{round_s * 1e6:.3g} µs (< 1 ms): timer resolution and call overhead weigh "
+                    "in; give each round more work"
+                )
+    return found
+
+
+def _unstable(figures: Mapping[str, Mapping[str, Sequence[BenchStats]]]) -> list[str]:
+    """Benchmarks whose times vary within a process, both sides' processes together."""
+    pooled: dict[str, list[BenchStats]] = {}
+    for per_name in figures.values():
+        for name, runs in per_name.items():
+            pooled.setdefault(name, []).extend(runs)
+    found = []
+    for name, runs in sorted(pooled.items()):
+        cv = statistics.median(r.cv for r in runs) if runs else 0.0
+        if cv > VARIATION:
+            found.append(
+                f"{name}: times vary by {cv:.0%} within a process (stddev/mean > 10%): "
+                "the benchmark is unstable"
+            )
     return found

@@ -16,6 +16,7 @@ from typing import Literal
 
 __all__ = [
     "FunctionChange",
+    "callable_functions",
     "changed_functions",
     "definitions",
     "functions",
@@ -86,6 +87,16 @@ def functions(source: str) -> dict[str, str]:
         SyntaxError: ``source`` does not parse.
     """
     return {name: fingerprint for name, (fingerprint, _) in _index(ast.parse(source)).items()}
+
+
+def callable_functions(source: str) -> list[str]:
+    """The functions and methods of ``source`` that can be called from outside (each its own
+    ``recordable``), parsing it once.
+
+    Raises:
+        SyntaxError: ``source`` does not parse.
+    """
+    return [name for name, (_, cover) in _index(ast.parse(source)).items() if cover == name]
 
 
 def recordable(qualname: str, source: str) -> str:

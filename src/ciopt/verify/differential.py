@@ -3,9 +3,10 @@
 1. ``record``: the baseline's tests and benchmarks run once with ``ciopt_record``, which keeps the
    calls to every function a candidate may change.
 2. For each function a candidate changed (or the request names), inputs are generated from its
-   type hints (``generate``), and the baseline replays all its calls twice: a call whose two
-   replays differ, or whose replay differs from what the recording saw, is unstable, and only
-   stable calls are compared. Baseline replays are kept for the next candidate.
+   type hints, or else from the shapes of its recorded calls (``inputs``), and the baseline
+   replays all its calls twice: a call whose two replays differ, or whose replay differs from
+   what the recording saw, is unstable, and only stable calls are compared. Baseline replays
+   are kept for the next candidate.
 3. The candidate replays the same calls in its own worktree and interpreter; return values,
    exceptions and the arguments after the call are compared by ``compare.difference``.
 """
@@ -23,10 +24,16 @@ from typing import Any
 from ciopt.client import Client, locate
 from ciopt.inject import INJECT_DIR
 from ciopt.verdict import Differential, Mismatch, TargetEvidence
-from ciopt.verify.astdiff import changed_functions, functions, recordable, shared_state_changed
+from ciopt.verify.astdiff import (
+    callable_functions,
+    changed_functions,
+    shared_state_changed,
+)
+from ciopt.verify.cache import RecordingCache, worktree_state
 from ciopt.verify.equality import EXACT, Incomparable, Tolerance, difference, show
-from ciopt.verify.generate import generate_inputs
-from ciopt.verify.recording import Recorded, record_calls, write_calls
+from ciopt.verify.inputs import InputBudget, Source, prepare_inputs
+from ciopt.verify.recording import Recorded, load_calls, record_calls
+from ciopt.verify.shapes import tally, too_few
 
 __all__ = ["Function", "Options", "Replayer", "changed_between", "functions_in"]
 
@@ -59,9 +66,11 @@ class Options:
     examples: int = 50  # generated inputs per function
     generate_seconds: float = 10.0
     min_calls: int = 5  # recorded calls per function below which evidence is low
+    min_shapes: int = 3  # distinct input shapes compared equal, below which evidence is low
     max_calls: int = 100  # recorded per function
     max_bytes: int = 4_000_000
     timeout: float = 900.0  # one recording or replay process
+    cache_dir: Path | None = None  # where recordings are kept between runs (None: not kept)
     seed: int = 0
 
 
@@ -72,13 +81,12 @@ def functions_in(root: Path, paths: Sequence[str]) -> list[Function]:
         file = root / path
         if not path.endswith(".py") or not file.is_file():
             continue
-        source = file.read_text()
         try:
-            names = functions(source)
+            names = callable_functions(file.read_text())
         except (SyntaxError, ValueError):
             continue
         module, _ = locate(root, path)
-        found += [Function(path, q, module) for q in names if recordable(q, source) == q]
+        found += [Function(path, q, module) for q in names]
     return found
 
 
@@ -117,7 +125,11 @@ class Replayer:
         self.work = work
         self.options = options
         self.recorded: dict[str, Recorded] = {}
+        self.bench: tuple[str, ...] = ()
+        self.cached: str | None = None  # the cache key of a recording reused
+        self._bench_seen: dict[str, int] = {}  # path::qualname -> the benchmarks' calls seen
         self.generated: dict[str, tuple[Path, Recorded | None, str | None]] = {}
+        self.generated_from: dict[str, Source | None] = {}
         self._baseline: dict[str, tuple[dict[str, Line], dict[str, Line]]] = {}
         work.mkdir(parents=True, exist_ok=True)
 
@@ -125,19 +137,42 @@ class Replayer:
     def recording(self) -> Path:
         return self.work / "recording.pkl"
 
-    def record(self, selectors: Sequence[str], fns: Sequence[Function]) -> dict[str, Recorded]:
-        """Record calls to ``fns`` while the baseline's ``selectors`` run."""
+    def record(
+        self,
+        selectors: Sequence[str],
+        fns: Sequence[Function],
+        bench: Sequence[str] = (),
+    ) -> dict[str, Recorded]:
+        """Record calls to ``fns`` while the baseline's ``selectors`` run; with ``bench`` (the
+        benchmarks' selectors), every changed function must be reached by a benchmark's call.
+        A recording of the same baseline and settings in ``cache_dir`` is reused (``cached``)."""
+        self.bench = tuple(bench)
+        keys = [fn.key for fn in fns]
+        o = self.options
+        cache = RecordingCache(o.cache_dir) if o.cache_dir else None
+        key = cache.key({
+            "baseline": worktree_state(self.base, self.client.python),
+            "selectors": list(selectors), "bench": list(bench), "functions": keys,
+            "max_calls": o.max_calls, "max_bytes": o.max_bytes, "timeout": o.timeout,
+        }) if cache else None  # fmt: skip
+        self.cached = key if cache and key and cache.fetch(key, self.recording) else None
+        if self.cached:
+            self.recorded = load_calls(self.recording)
+            return self.recorded
         self.recorded = record_calls(
             self.client,
             self.base,
             selectors,
-            [fn.key for fn in fns],
+            keys,
+            bench=bench,
             out=self.recording,
             probe_out=self.work / "recording.probe.json",
-            timeout=self.options.timeout,
-            max_calls=self.options.max_calls,
-            max_bytes=self.options.max_bytes,
+            timeout=o.timeout,
+            max_calls=o.max_calls,
+            max_bytes=o.max_bytes,
         )
+        if cache and key:
+            cache.store(key, self.recording)
         return self.recorded
 
     def check(
@@ -172,32 +207,57 @@ class Replayer:
 
     def low_evidence(self, result: Differential) -> list[str]:
         """Why the evidence behind ``result`` is below the floor (empty when it is not)."""
-        floor = self.options.min_calls
+        floor, shapes = self.options.min_calls, self.options.min_shapes
         return [
             f"{t.target}: {t.calls_equal} recorded call(s) compared equal (the floor is {floor})"
             for t in result.targets
             if t.required and t.calls_equal < floor
+        ] + [
+            why
+            for t in result.targets
+            if t.required
+            for why in (too_few(t, shapes), self._unbenched(t))
+            if why
         ]
+
+    def _unbenched(self, t: TargetEvidence) -> str | None:
+        """Why the benchmark's own inputs do not stand behind ``t``, if they do not."""
+        if not self.bench or t.bench_equal:
+            return None
+        seen = self._bench_seen.get(t.target, 0)
+        if not seen:
+            why = "the benchmark never called it (through a call the recorder sees)"
+        elif not t.recorded_bench:
+            why = f"none of the benchmark's {seen} call(s) could be recorded"
+        else:
+            why = f"none of the benchmark's {t.recorded_bench} recorded call(s) compared equal"
+        return f"{t.target}: {why}, so the speedup is not proven on the benchmark's own inputs"
 
     # -- steps ---------------------------------------------------------------------------------
 
     def _prepare(self, fn: Function) -> None:
         if fn.key in self.generated:
             return
-        file = self.base / fn.path
-        source = file.read_text() if file.is_file() else ""
-        made = generate_inputs(
-            source,
-            fn.qualname,
-            max_examples=self.options.examples,
-            seconds=self.options.generate_seconds,
-            seed=self.options.seed,
-        )
         dest = self.work / f"generated-{re.sub(r'[^A-Za-z0-9_.]+', '_', fn.key)}.pkl"
-        if made.calls:
-            self.generated[fn.key] = (dest, write_calls(dest, fn.key, made.calls), None)
-        else:
-            self.generated[fn.key] = (dest, None, made.skipped)
+        budget = InputBudget(
+            self.options.examples,
+            self.options.generate_seconds,
+            self.options.seed,
+            self.options.timeout,
+        )
+        made = prepare_inputs(
+            self.client,
+            self.base,
+            dest,
+            key=fn.key,
+            path=fn.path,
+            qualname=fn.qualname,
+            recorded=self.recorded.get(fn.key),
+            recording=self.recording,
+            budget=budget,
+        )
+        self.generated[fn.key] = (dest, made.calls, made.note)
+        self.generated_from[fn.key] = made.source
 
     def _twice(
         self, root: Path, fns: Sequence[Function], label: str, call_timeout: float
@@ -271,9 +331,13 @@ class Replayer:
         evidence = TargetEvidence(
             target=fn.spec,
             recorded=len(recorded.calls) if recorded else 0,
+            recorded_bench=sum(bool(c.get("bench")) for c in recorded.calls) if recorded else 0,
             generated=len(gen.calls) if gen else 0,
             generated_note=gen_note,
+            generated_from=self.generated_from.get(fn.key),
         )
+        self._bench_seen[fn.spec] = recorded.counts.get("bench_seen", 0) if recorded else 0
+        equal_shapes: list[object] = []  # of the calls compared equal
         skipped: Counter[str] = Counter()
         if recorded:
             counts = recorded.counts
@@ -297,9 +361,12 @@ class Replayer:
                 else:
                     skipped[reason] += 1
                 continue
+            if verdict is None:
+                equal_shapes.append(seen.get("shape"))
             if source == "rec":
                 evidence.calls_compared += 1
                 evidence.calls_equal += verdict is None
+                evidence.bench_equal += verdict is None and bool(seen.get("bench"))
             else:
                 evidence.generated_compared += 1
                 evidence.generated_equal += verdict is None
@@ -315,6 +382,8 @@ class Replayer:
                 )
         evidence.skipped = dict(skipped)
         evidence.nondeterministic = evidence.unstable > 0
+        names, evidence.input_shapes_possible = tally(equal_shapes)
+        evidence.input_shapes, evidence.input_shape_names = len(names), names[:5]
         return evidence, mismatches
 
 
@@ -387,6 +456,7 @@ def _total(result: Differential) -> None:
     for t in result.targets:
         result.calls_compared += t.calls_compared
         result.calls_equal += t.calls_equal
+        result.bench_equal += t.bench_equal
         result.generated_compared += t.generated_compared
         result.generated_equal += t.generated_equal
         result.mismatches += t.mismatches

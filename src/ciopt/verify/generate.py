@@ -30,7 +30,7 @@ from hypothesis.reporting import with_reporter
 
 from ciopt.verify.astdiff import definitions
 
-__all__ = ["Generated", "generate_inputs"]
+__all__ = ["COLLECTION_SIZE", "Generated", "draw", "generate_inputs", "scalar_strategy"]
 
 _FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _Call = tuple[tuple[Any, ...], dict[str, Any]]
@@ -40,7 +40,7 @@ _Hint = tuple[st.SearchStrategy[Any], bool]
 _INT_BOUND = 10**6
 _FLOAT_BOUND = 1e9
 _TEXT_SIZE = 20
-_COLLECTION_SIZE = 10
+COLLECTION_SIZE = 10
 _MAX_DEPTH = 30  # nesting of hints, aliases and string annotations, against cycles
 _MAX_BINDINGS = 64  # combinations of concrete types for a function's type variables
 
@@ -388,26 +388,15 @@ class _Hints:
 
     def _bare(self, kind: str) -> _Hint:
         """A hint without parameters; bare collections hold ints."""
+        scalar = scalar_strategy(kind)
+        if scalar is not None:
+            return scalar, True
         integers = st.integers(-_INT_BOUND, _INT_BOUND)
-        text = st.text(max_size=_TEXT_SIZE)
-        scalars: dict[str, st.SearchStrategy[Any]] = {
-            "int": integers,
-            "float": st.floats(-_FLOAT_BOUND, _FLOAT_BOUND, allow_nan=False, allow_infinity=False),
-            "str": text,
-            "bytes": st.binary(max_size=_TEXT_SIZE),
-            "bool": st.booleans(),
-            "complex": st.complex_numbers(
-                max_magnitude=_FLOAT_BOUND, allow_nan=False, allow_infinity=False
-            ),
-            "hashable": st.one_of(integers, text),
-        }
-        if kind in scalars:
-            return scalars[kind], True
         return self._collection(kind, [(integers, True)] * (2 if kind == "dict" else 1), "")
 
     def _collection(self, kind: str, items: list[_Hint], text: str) -> _Hint:
         """A list, variadic tuple, dict, set or frozenset of the given item strategies."""
-        size = _COLLECTION_SIZE
+        size = COLLECTION_SIZE
         if kind == "list":
             return st.lists(items[0][0], max_size=size), False
         if kind == "tuple":
@@ -472,6 +461,24 @@ class _Hints:
         raise _Unsupported(text)  # a scalar cannot be parametrised
 
 
+def scalar_strategy(kind: str) -> st.SearchStrategy[Any] | None:
+    """The bounded strategy of a scalar kind: int, float, str, bytes, bool, complex, hashable."""
+    integers = st.integers(-_INT_BOUND, _INT_BOUND)
+    text = st.text(max_size=_TEXT_SIZE)
+    scalars: dict[str, st.SearchStrategy[Any]] = {
+        "int": integers,
+        "float": st.floats(-_FLOAT_BOUND, _FLOAT_BOUND, allow_nan=False, allow_infinity=False),
+        "str": text,
+        "bytes": st.binary(max_size=_TEXT_SIZE),
+        "bool": st.booleans(),
+        "complex": st.complex_numbers(
+            max_magnitude=_FLOAT_BOUND, allow_nan=False, allow_infinity=False
+        ),
+        "hashable": st.one_of(integers, text),
+    }
+    return scalars.get(kind)
+
+
 def _parameters(fn: _FunctionNode) -> tuple[list[ast.arg], list[ast.arg]]:
     """The positional and keyword-only parameters that have no default."""
     spec = fn.args
@@ -532,7 +539,7 @@ def _call_strategy(tree: ast.Module, fn: _FunctionNode) -> st.SearchStrategy[_Ca
     return calls[0] if len(calls) == 1 else st.one_of(calls)
 
 
-def _run(
+def draw(
     strategy: st.SearchStrategy[_Call], max_examples: int, seconds: float, seed: int
 ) -> list[_Call]:
     """Draw up to ``max_examples`` distinct calls from ``strategy`` within ``seconds``."""
@@ -582,4 +589,4 @@ def generate_inputs(
     strategy = _call_strategy(tree, fn)
     if isinstance(strategy, str):
         return Generated(qualname, skipped=strategy)
-    return Generated(qualname, calls=_run(strategy, max_examples, seconds, seed))
+    return Generated(qualname, calls=draw(strategy, max_examples, seconds, seed))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from ciopt.client import Client
+from ciopt.client import Client, import_errors
 from ciopt.verdict import TestCounts
 
 __all__ = ["TestRun", "judge_tests", "run_tests"]
@@ -22,6 +22,8 @@ class TestRun(BaseModel):
     outcomes: dict[str, str]
     seconds: float
     output_tail: str = ""
+    import_errors: dict[str, str] = {}  # module -> "path:line: Type: message" (the probe's)
+    collected_from: list[str] = []  # pytest's arguments: the selectors, else its testpaths
 
     @property
     def passed(self) -> list[str]:
@@ -62,6 +64,8 @@ def run_tests(
         outcomes=outcomes,
         seconds=done.seconds,
         output_tail=done.tail(20),
+        import_errors=import_errors(report),
+        collected_from=report.args,
     )
 
 

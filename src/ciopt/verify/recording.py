@@ -66,13 +66,15 @@ def record_calls(
     selectors: Sequence[str],
     keys: Sequence[str],
     *,
+    bench: Sequence[str] = (),
     out: Path,
     probe_out: Path,
     timeout: float,
     max_calls: int,
     max_bytes: int,
 ) -> dict[str, Recorded]:
-    """Run the baseline's tests and benchmarks (once each, untimed) with the recorder on."""
+    """Run the baseline's tests and benchmarks (once each, untimed) with the recorder on; the
+    calls made by the tests under ``bench`` (or using the ``benchmark`` fixture) are marked."""
     out.unlink(missing_ok=True)
     done, _ = client.pytest(
         root,
@@ -81,6 +83,7 @@ def record_calls(
         timeout=timeout,
         CIOPT_RECORD_TARGETS=json.dumps([key.split(":", 1) for key in keys]),
         CIOPT_RECORD_OUT=str(out),
+        CIOPT_RECORD_BENCH=json.dumps(list(bench)),
         CIOPT_RECORD_MAX_CALLS=str(max_calls),
         CIOPT_RECORD_MAX_BYTES=str(max_bytes),
     )

@@ -11,23 +11,25 @@ makes the correctness ``low`` confidence, which the caller decides how to treat.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from ciopt.client import Client, locate
+from ciopt.client import Client, cannot_import, locate
 from ciopt.config import Settings
 from ciopt.errors import BaselineError
 from ciopt.git import Git
 from ciopt.trace import Tracer
 from ciopt.verdict import Correctness, Guard
 from ciopt.verify.astdiff import recordable
+from ciopt.verify.cache import default_cache_dir
 from ciopt.verify.differential import Function, Options, Replayer, changed_between, functions_in
 from ciopt.verify.equality import Tolerance
 from ciopt.verify.guard import violations
 from ciopt.verify.parity import TestRun, judge_tests, run_tests
 
-__all__ = ["Rejection", "Scope", "Verifier", "replay_options"]
+__all__ = ["Rejection", "Scope", "Verifier", "recording_selectors", "replay_options"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,26 @@ class Rejection:
     message: str
 
 
+def recording_selectors(scope: Scope, tests: TestRun) -> tuple[str, ...]:
+    """What the recording runs: the tests the baseline ran and the benchmarks, so that the calls
+    the benchmarks make are recorded wherever they live (pytest's testpaths often leave them out).
+    Empty: pytest's own default, which already collects the benchmarks."""
+    ran = scope.tests or tuple(tests.collected_from)
+    extra = tuple(b for b in scope.bench if not any(_under(b, r) for r in ran))
+    if not scope.tests and not extra:
+        return ()
+    return (*ran, *extra)
+
+
+def _under(selector: str, collected: str) -> bool:
+    """Whether pytest collecting ``collected`` runs ``selector`` (paths, or node ids)."""
+    if "::" in collected:
+        return selector == collected or selector.startswith(collected + "::")
+    path = PurePosixPath(selector.partition("::")[0])
+    root = PurePosixPath(collected)
+    return str(root) == "." or path == root or root in path.parents
+
+
 def replay_options(settings: Settings, *, rel_tol: float | None = None) -> Options:
     return Options(
         tolerance=Tolerance(
@@ -56,9 +78,13 @@ def replay_options(settings: Settings, *, rel_tol: float | None = None) -> Optio
         examples=settings.generated_examples,
         generate_seconds=settings.generated_seconds,
         min_calls=settings.min_recorded_calls,
+        min_shapes=settings.min_input_shapes,
         max_calls=settings.record_max_calls,
         timeout=settings.test_timeout,
         seed=settings.seed,
+        cache_dir=(settings.cache_dir or default_cache_dir(os.environ)).expanduser()
+        if settings.record_cache
+        else None,
     )
 
 
@@ -95,6 +121,10 @@ class Verifier:
                 timeout=self.test_timeout,
             )
             sp.set(**tests.summary(), exitstatus=tests.exitstatus, failed_ids=tests.failed[:20])
+            if tests.import_errors:
+                sp.set(import_errors=tests.import_errors)
+        if tests.import_errors and not tests.ok:  # the cause of the failures, said as it is
+            raise cannot_import(tests.import_errors)
         if not tests.passed:
             shown = ", ".join(tests.failed[:3]) or " ".join(tests.output_tail.splitlines()[-1:])
             raise BaselineError(
@@ -110,9 +140,9 @@ class Verifier:
         self.base_tests = tests
         with self.tracer.span("baseline.record") as sp:
             fns = functions_in(self.base, record)
-            # no test selector means every test, the benchmarks among them
-            selectors = (*self.scope.tests, *self.scope.bench) if self.scope.tests else ()
-            recorded = self.replayer.record(selectors, fns)
+            selectors = recording_selectors(self.scope, tests)
+            recorded = self.replayer.record(selectors, fns, self.scope.bench)
+            sp.set(selectors=list(selectors), cached=self.replayer.cached)
             sp.set(
                 functions={k: len(r.calls) for k, r in recorded.items()},
                 counts={k: r.counts for k, r in recorded.items() if r.counts},
