@@ -160,3 +160,21 @@ def test_a_crash_in_a_later_candidate_publishes_the_winner(
     records = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
     (stop,) = [r["attrs"] for r in records if r.get("name") == "search.stopped"]
     assert stop["by"] == "crashed" and "RuntimeError: an unexpected state" in stop["traceback"]
+
+
+def test_a_failure_after_a_verified_slower_candidate_keeps_its_measurement(
+    example_repo: Path, client_python: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    slower = json.loads(DEMO[2])  # correct, and slower than the baseline
+    model = f"scripted:{_script(tmp_path, [slower, *DOWN])}"
+    assert _run(example_repo, client_python, out, model, 2) == 0
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["verdict"] != "error"  # the measurement decides, not the failure
+    assert [c["outcome"] for c in verdict["candidates"]] == ["slower"]
+    assert verdict["stopped_by"] == "model_failed"
+    assert verdict["stopped_message"].startswith("model call 2 (propose_optimization for candida")
+    assert not (out / "patch.diff").exists()
+    report = (out / "report.md").read_text()
+    assert "no faster version of `dedupe` was verified" in report
+    assert "> The search stopped early because of `model_failed`" in report

@@ -8,7 +8,7 @@ forges), ``serve`` (a fake served over HTTP for subprocesses), ``fake_engine`` a
 
 from __future__ import annotations
 
-from tests.helpers.client import local_client
+from tests.helpers.client import local_client, recorded_replayer, small_project
 from tests.helpers.repo import EXAMPLES, ROOT, git, make_repo
 from tests.helpers.requests import BENCH, ISSUE_BODY, REQUEST, winner_script
 from tests.helpers.tools import REQUIRE_TOOLS, require_command
@@ -26,6 +26,8 @@ __all__ = [
     "make_repo",
     "parse_otlp",
     "prompts",
+    "recorded_replayer",
     "require_command",
+    "small_project",
     "winner_script",
 ]

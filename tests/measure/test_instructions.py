@@ -1,15 +1,15 @@
 """Instruction counts under valgrind, on a tiny project run by the client's interpreter.
 
 The valgrind runs share one module fixture: each process costs about 18 s of CPU here (pytest's
-startup under callgrind), so the counts behind the determinism and sensitivity checks are made
-once, two processes at a time. The plugin's API and the error paths are checked without valgrind.
+startup under callgrind), so the counts behind the sensitivity checks are made once, two
+processes at a time; that the same code counts the same elsewhere is checked end to end by
+``tests/e2e/test_compare.py``. The plugin's API and the error paths are checked without valgrind.
 """
 
 from __future__ import annotations
 
 import json
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -132,48 +132,26 @@ def _client(python: str) -> Client:
 
 
 @pytest.fixture(scope="module")
-def counted(
-    tmp_path_factory: pytest.TempPathFactory, client_python: str
-) -> tuple[InstrRun, InstrRun, float]:
-    """Both benchmarks in one checkout, and the full one again in a copy elsewhere.
-
-    The copy's path has the same length, as ciopt's worktrees (``base``, ``head``) do: a path of
-    another length shifts the heap, and with it the counts of allocating code, by some 0.1%.
-    """
+def counted(tmp_path_factory: pytest.TempPathFactory, client_python: str) -> InstrRun:
+    """Both benchmarks in one checkout. (The same code in another directory counting the same
+    is ``tests/e2e/test_compare.py::test_instruction_counts_of_the_same_code_agree``.)"""
     require_command("valgrind", "valgrind", "instruction counts")
     base = tmp_path_factory.mktemp("instr")
-    first = _project(base / "base")
-    second = _project(base / "head")
-    client = _client(client_python)
-    start = time.perf_counter()
-    one = count_instructions(client, first, ["tests"], base / "work-a", calls=10, jobs=2)
-    two = count_instructions(client, second, [FULL], base / "work-b", calls=10, jobs=2)
-    return one, two, time.perf_counter() - start
+    root = _project(base / "base")
+    return count_instructions(
+        _client(client_python), root, ["tests"], base / "work", calls=10, jobs=2
+    )
 
 
 @needs_valgrind
-def test_the_same_code_counts_the_same_in_another_directory(
-    counted: tuple[InstrRun, InstrRun, float],
-) -> None:
-    one, two, _ = counted
-    assert set(two.per_call) == {FULL}
-    assert abs(one.per_call[FULL] / two.per_call[FULL] - 1) < 0.001
-    assert 1e5 < one.per_call[FULL] < 2e6  # a few hundred thousand instructions per call
+def test_fewer_loop_steps_count_fewer_instructions(counted: InstrRun) -> None:
+    assert 1e5 < counted.per_call[FULL] < 2e6  # a few hundred thousand instructions per call
+    assert 0.7 < counted.per_call[SHORT] / counted.per_call[FULL] < 0.9
 
 
 @needs_valgrind
-def test_fewer_loop_steps_count_fewer_instructions(
-    counted: tuple[InstrRun, InstrRun, float],
-) -> None:
-    one, _, _ = counted
-    assert 0.7 < one.per_call[SHORT] / one.per_call[FULL] < 0.9
-
-
-@needs_valgrind
-def test_only_benchmarks_run_and_both_totals_are_kept(
-    counted: tuple[InstrRun, InstrRun, float],
-) -> None:
-    one, _, _ = counted
+def test_only_benchmarks_run_and_both_totals_are_kept(counted: InstrRun) -> None:
+    one = counted
     assert set(one.per_call) == {FULL, SHORT}  # test_not_a_benchmark would have failed the run
     assert set(one.raw) == {f"{FULL}@1", f"{FULL}@11", f"{SHORT}@1", f"{SHORT}@11"}
     assert one.per_call[FULL] == (one.raw[f"{FULL}@11"] - one.raw[f"{FULL}@1"]) / 10

@@ -17,7 +17,8 @@ import pytest
 from ciopt.config import Settings
 from ciopt.git import Git
 from ciopt.trace import Tracer
-from ciopt.verify import Scope, Verifier, recording_selectors, replay_options
+from ciopt.verdict import Correctness
+from ciopt.verify import Rejection, Scope, Verifier, recording_selectors, replay_options
 from ciopt.verify.parity import TestRun
 from tests.helpers import git, local_client
 
@@ -116,13 +117,16 @@ def verifier(project: Path, client_python: str) -> Iterator[Verifier]:
     tracer.close()
 
 
-def head(project: Path, name: str, core: str) -> tuple[Git, str, Path]:
+def verify(
+    project: Path, verifier: Verifier, name: str, core: str
+) -> tuple[Correctness, Rejection | None]:
+    """Judge a copy of the project whose ``core.py`` is ``core``, committed, as a candidate."""
     root = project.parent / name
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(project, root)
     (root / "src" / "tally" / "core.py").write_text(core)
     git(root, "commit", "-qam", name)
-    return Git(root), git(root, "rev-parse", "HEAD~1"), root
+    return verifier.verify(Git(root), git(root, "rev-parse", "HEAD~1"), "HEAD", root, side=name)
 
 
 def test_the_benchmark_outside_the_test_paths_is_recorded(verifier: Verifier) -> None:
@@ -136,8 +140,7 @@ def test_the_benchmark_outside_the_test_paths_is_recorded(verifier: Verifier) ->
 def test_an_edit_wrong_only_on_the_benchmarks_input_is_rejected(
     project: Path, verifier: Verifier
 ) -> None:
-    git_, base, root = head(project, "wrong", WRONG)
-    correctness, rejection = verifier.verify(git_, base, "HEAD", root, candidate=1)
+    correctness, rejection = verify(project, verifier, "wrong", WRONG)
     assert rejection is not None and rejection.reason == "behavior_changed"
     assert correctness.differential is not None
     assert correctness.differential.calls_equal == 5  # every call of the tests agrees
@@ -147,8 +150,7 @@ def test_an_edit_wrong_only_on_the_benchmarks_input_is_rejected(
 def test_a_genuine_edit_is_proven_on_the_benchmarks_input(
     project: Path, verifier: Verifier
 ) -> None:
-    git_, base, root = head(project, "right", RIGHT)
-    correctness, rejection = verifier.verify(git_, base, "HEAD", root, candidate=2)
+    correctness, rejection = verify(project, verifier, "right", RIGHT)
     assert rejection is None
     assert correctness.differential is not None
     evidence = correctness.differential.targets[0]
@@ -160,8 +162,7 @@ def test_a_genuine_edit_is_proven_on_the_benchmarks_input(
 def test_a_change_the_benchmark_never_reaches_is_low_confidence(
     project: Path, verifier: Verifier
 ) -> None:
-    git_, base, root = head(project, "elsewhere", ELSEWHERE)
-    correctness, rejection = verifier.verify(git_, base, "HEAD", root, candidate=3)
+    correctness, rejection = verify(project, verifier, "elsewhere", ELSEWHERE)
     assert rejection is None
     assert correctness.confidence == "low"
     assert correctness.low_confidence == [

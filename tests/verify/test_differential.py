@@ -16,7 +16,7 @@ import pytest
 from ciopt.verdict import Differential
 from ciopt.verify.differential import Options, Replayer, changed_between, functions_in
 from ciopt.verify.equality import Tolerance
-from tests.helpers import local_client
+from tests.helpers import local_client, recorded_replayer, small_project
 
 SOURCE = """
 from __future__ import annotations
@@ -157,22 +157,12 @@ def test_recursion_and_methods():
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("differential") / "base"
-    (root / "src" / "shop").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "src" / "shop" / "__init__.py").write_text("from shop.core import dedupe\n")
-    (root / "src" / "shop" / "core.py").write_text(SOURCE)
-    (root / "tests" / "test_shop.py").write_text(TESTS)
-    return root
+    return small_project(root, "shop", "from shop.core import dedupe\n", SOURCE, TESTS)
 
 
 @pytest.fixture(scope="module")
 def replayer(base: Path, client_python: str) -> Replayer:
-    work = base.parent / "work"
-    found = Replayer(
-        local_client(client_python, "shop"), base, work, Options(examples=30, call_timeout=2.0)
-    )
-    recorded = found.record(["tests"], functions_in(base, ["src/shop/core.py"]))
-    assert not [r.error for r in recorded.values() if r.error]
+    found = recorded_replayer(client_python, base, "shop", Options(examples=30, call_timeout=2.0))
     return found
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from ciopt.verdict import Differential, TargetEvidence
-from ciopt.verify.differential import Options, Replayer, changed_between, functions_in
+from ciopt.verify.differential import Options, Replayer, changed_between
 from ciopt.verify.shapes import call_key, read_shape
-from tests.helpers import local_client
+from tests.helpers import recorded_replayer, small_project
 
 SOURCE = """
 from dataclasses import dataclass
@@ -88,20 +88,12 @@ OPTIONS = Options(examples=30, call_timeout=2.0)
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("shapes") / "base"
-    (root / "src" / "bag").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "src" / "bag" / "__init__.py").write_text("from bag.core import *  # noqa\n")
-    (root / "src" / "bag" / "core.py").write_text(SOURCE)
-    (root / "tests" / "test_bag.py").write_text(TESTS)
-    return root
+    return small_project(root, "bag", "from bag.core import *  # noqa\n", SOURCE, TESTS)
 
 
 @pytest.fixture(scope="module")
 def replayer(base: Path, client_python: str) -> Replayer:
-    found = Replayer(local_client(client_python, "bag"), base, base.parent / "work", OPTIONS)
-    recorded = found.record(["tests"], functions_in(base, ["src/bag/core.py"]))
-    assert not [r.error for r in recorded.values() if r.error]
-    return found
+    return recorded_replayer(client_python, base, "bag", OPTIONS)
 
 
 def changed(replayer: Replayer, base: Path, old: str, new: str) -> Differential:

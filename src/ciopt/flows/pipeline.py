@@ -1,7 +1,7 @@
 """The run of one request, as an explicit sequence of steps.
 
 workspace -> baseline (tests, recording, benchmark, profile) -> propose or repair, then the
-candidate's fate (``candidate.evaluate``), until a budget ends it (or a failure, once a winner
+candidate's fate (``candidate.evaluate``), until a budget ends it (or a failure, once a candidate
 is verified: ``stops``) -> verdict -> publish
 
 Collaborators (git, model, executor, forge, tracer, ledger) are passed in. ``Run.candidates``
@@ -46,7 +46,7 @@ from ciopt.errors import BudgetExhausted, RequestError
 from ciopt.executors import Executor, isolation_of
 from ciopt.flows.artifacts import OutputDir
 from ciopt.flows.candidate import Baseline, Bench, evaluate
-from ciopt.flows.stops import Stop, has_winner, stop_for
+from ciopt.flows.stops import Stop, has_verified, stop_for
 from ciopt.flows.verdicts import run_verdict
 from ciopt.forges import Forge
 from ciopt.git import Git
@@ -108,7 +108,7 @@ class Run:
         self.base_sha: str | None = None
         self.candidates: list[CandidateRecord] = []
         self.notes: list[str] = []
-        self.stopped: Stop | None = None  # the failure that ended the search after a winner
+        self.stopped: Stop | None = None  # what ended the search once a candidate was verified
 
     def execute(self) -> Verdict:
         bench = self.bench()
@@ -271,7 +271,7 @@ class Run:
         bench: Bench,
     ) -> str | None:
         """Propose and evaluate candidates until the candidate budget or another limit ends it,
-        or a failure does once a candidate is verified faster (``flows.stops``).
+        or a failure does once a candidate is verified (``flows.stops``).
 
         Returns what stopped the run early, if anything did: a limit's name, or a failure's word.
         """
@@ -293,8 +293,8 @@ class Run:
                     "budget.exhausted", limit=exc.limit, spent=exc.spent, allowed=exc.allowed
                 )
                 return exc.limit
-            except Exception as exc:  # once a winner is verified, a failure only ends the search
-                if not has_winner(self.candidates):
+            except Exception as exc:  # once a candidate is verified, a failure ends the search
+                if not has_verified(self.candidates):
                     raise
                 return self.stop(stop_for(exc, f"candidate {number}"))
             self.candidates.append(record)

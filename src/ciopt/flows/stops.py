@@ -1,10 +1,11 @@
 """What ends a run's search early once a winner is verified, in a word and a line.
 
-A failure after a candidate was verified faster (the model failing after its retries, a scripted
-file running out, a bug in a later candidate, the explanation failing) loses nothing: the search
-ends, the winner is published as usual, and the verdict's ``stopped_by`` names the failure with a
-machine word (the error's reason, ``crashed`` for a bug in ciopt, or the word the caller gives)
-and ``stopped_message`` says it in one line. Before a winner, the same failure fails the run.
+A failure after a candidate was verified (the model failing after its retries, a scripted file
+running out, a bug in a later candidate, the explanation failing) loses nothing: the search ends,
+the best verified candidate decides the verdict (a winner is published as usual), and the
+verdict's ``stopped_by`` names the failure with a machine word (the error's reason, ``crashed``
+for a bug in ciopt, or the word the caller gives) and ``stopped_message`` says it in one line.
+Before any candidate was verified, the same failure fails the run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from ciopt.errors import CioptError, ModelError
 from ciopt.verdict import CandidateRecord
 
-__all__ = ["Stop", "has_winner", "stop_for"]
+__all__ = ["Stop", "has_verified", "stop_for"]
 
 BUG = "a bug in ciopt: please report it with trace.jsonl"
 
@@ -34,9 +35,13 @@ class Stop:
         return found | ({"traceback": self.traceback} if self.traceback else {})
 
 
-def has_winner(candidates: Sequence[CandidateRecord]) -> bool:
-    """A candidate was verified and measured faster: a later failure must not lose it."""
-    return any(c.outcome == "faster" for c in candidates)
+VERIFIED = ("faster", "slower", "no_change", "inconclusive")  # proven correct, then measured
+
+
+def has_verified(candidates: Sequence[CandidateRecord]) -> bool:
+    """A candidate was verified and measured: a later failure must not lose it (a winner is
+    published; any other measurement is the verdict, as when a budget ends the search)."""
+    return any(c.outcome in VERIFIED for c in candidates)
 
 
 def stop_for(exc: Exception, where: str, *, by: str | None = None) -> Stop:

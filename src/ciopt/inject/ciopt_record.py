@@ -28,7 +28,6 @@ import inspect
 import json
 import os
 import pickle
-import reprlib
 import sys
 import threading
 from typing import Any
@@ -37,10 +36,6 @@ import ciopt_shapes  # type: ignore[import-not-found]  # beside this file at run
 import ciopt_values  # type: ignore[import-not-found]
 
 PROTOCOL = 4
-_repr = reprlib.Repr()
-_repr.maxstring = 80
-_repr.maxother = 80
-_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
 MAX_VALUES = 5_000  # values read of one result or argument list, at most
 TRIES_PER_CALL = 10  # calls pickled per call a quota keeps, before the target counts as full
 _ATOMS = (int, float, complex, str, bytes, bool, type(None))
@@ -143,7 +138,7 @@ def _wrap(target: _Target, func: Any) -> Any:
         try:
             taken = target.snapshot(args, kwargs)
             if taken is not None:
-                shown = _call_repr(args, kwargs)
+                shown = ciopt_shapes.shown(args, kwargs)
                 shape = ciopt_shapes.describe_call(args, kwargs)  # taken before the call
         finally:
             _busy.on = False
@@ -194,14 +189,6 @@ def _immutable(value: Any, depth: int = 0) -> bool:
     if type(value) in (tuple, frozenset) and depth < 3 and len(value) <= 64:
         return all(_immutable(item, depth + 1) for item in value)
     return False
-
-
-def _call_repr(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    try:
-        parts = [_repr.repr(a) for a in args] + [f"{k}={_repr.repr(v)}" for k, v in kwargs.items()]
-        return "(" + ", ".join(parts) + ")"
-    except Exception:
-        return "(...)"
 
 
 def _install(module_name: str, qualname: str, target: _Target) -> tuple[Any, Any] | None:

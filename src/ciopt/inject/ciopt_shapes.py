@@ -1,4 +1,5 @@
-"""ciopt's shapes of call arguments: their types and sizes, cheaply. Stdlib only; never installed.
+"""ciopt's shapes of call arguments: their types and sizes, cheaply; and how a call is shown
+(``shown``). Stdlib only; never installed.
 
 The recorder keeps one shape per call, so ciopt can generate inputs of the types the code is
 really called with when its source has no type hints. A shape is JSON-able:
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import reprlib
 from typing import Any
 
 SAMPLE = 8  # items looked at in one container
@@ -38,6 +40,20 @@ _SCALARS: dict[type, str] = {
     type(None): "None",
     complex: "complex",
 }
+
+
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 80
+_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
+
+
+def shown(args: Any, kwargs: Any) -> str:
+    """A call's arguments as a short text, ``(x, y, key=z)``, long values cut short."""
+    try:
+        parts = [_repr.repr(a) for a in args] + [f"{k}={_repr.repr(v)}" for k, v in kwargs.items()]
+        return "(" + ", ".join(parts) + ")"
+    except Exception:
+        return "(...)"
 
 
 def describe_call(args: Any, kwargs: Any) -> dict[str, Any] | None:

@@ -19,7 +19,6 @@ import hashlib
 import itertools
 import os
 import pickle
-import reprlib
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -29,9 +28,6 @@ import ciopt_shapes  # type: ignore[import-not-found]  # beside this file at run
 PROTOCOL = 4
 LARGE = 1000
 MAX_BYTES = 1_000_000  # one variant's pickled arguments
-_repr = reprlib.Repr()
-_repr.maxstring = _repr.maxother = 80
-_repr.maxlist = _repr.maxtuple = _repr.maxdict = _repr.maxset = 8
 
 
 def variants(value: Any) -> Iterator[Any]:
@@ -58,14 +54,6 @@ def calls_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Iterator[tuple[An
     for name, value in kwargs.items():
         for made in variants(value):
             yield args, {**kwargs, name: made}
-
-
-def _shown(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    try:
-        parts = [_repr.repr(a) for a in args] + [f"{k}={_repr.repr(v)}" for k, v in kwargs.items()]
-        return "(" + ", ".join(parts) + ")"
-    except Exception:
-        return "(...)"
 
 
 def _load(blob: bytes) -> Any:
@@ -104,7 +92,9 @@ def derive(
                 continue
             seen.add(digest)
             shape = ciopt_shapes.describe_call(new_args, new_kwargs)
-            found.append({"args": blob, "repr": _shown(new_args, new_kwargs), "shape": shape})
+            found.append(
+                {"args": blob, "repr": ciopt_shapes.shown(new_args, new_kwargs), "shape": shape}
+            )
     return found
 
 
