@@ -1,9 +1,9 @@
 """``pipeline.Run``: a failure after a candidate was verified faster loses nothing.
 
 Each run finds the demo's winner first (textkit's ``dedupe``, measured briefly), then meets a
-failure: the model answering 503 after its retries, the scripted file running out, a crash in
-the next candidate, the explanation failing. The winner is published all the same, and
-``stopped_by`` and the report say what stopped the search.
+failure: the scripted file running out, a crash in the next candidate, the explanation failing
+(the model answering 503 after its retries: ``tests/e2e/test_stopped.py``). The winner is
+published all the same, and ``stopped_by`` and the report say what stopped the search.
 """
 
 from __future__ import annotations
@@ -69,15 +69,6 @@ UNEXPLAINED = "> The model's explanation of the winner failed, so this report ha
     ("lines", "candidates", "stopped_by", "told", "sentence"),
     [
         (
-            [WINNER, *DOWN],
-            2,
-            "model_failed",
-            "model call 2 (propose_optimization for candidate 2) answered 503 Service "
-            "Unavailable after 5 attempts; 1 earlier call succeeded, so the model name and key "
-            "are fine; try again later or raise llm_retries",
-            STOPPED,
-        ),
-        (
             [WINNER],
             2,
             "model_exhausted",
@@ -93,7 +84,7 @@ UNEXPLAINED = "> The model's explanation of the winner failed, so this report ha
             UNEXPLAINED,
         ),
     ],
-    ids=["model-503", "script-runs-out", "explanation-fails"],
+    ids=["script-runs-out", "explanation-fails"],
 )
 def test_a_model_failure_after_a_winner_publishes_it(
     example_repo: Path,

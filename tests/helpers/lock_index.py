@@ -210,7 +210,7 @@ def rewrite_wheel(wheel: Path, version: Version, dest: Path) -> Path:
                 data = re.sub(rb"(?m)^Version: .*$", f"Version: {version}".encode(), data, count=1)
             digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
             records.append(f"{path},sha256={digest.decode()},{len(data)}")
-            out.writestr(_renamed(info, path), data)
+            out.writestr(_renamed(info, path), data, compresslevel=1)  # fast: read once, by pip
         assert record_path, f"{wheel.name} has no RECORD"
         records.append(f"{record_path},,")
         out.writestr(record_path, "\n".join(records) + "\n")
