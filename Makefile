@@ -53,7 +53,7 @@ demo: $(STAMP) $(CLIENT_STAMP)
 		--python ../../../$(CLIENT)/bin/python \
 		--out ../ciopt-out
 	@echo
-	@echo "Result: $(DEMO)/ciopt-out/ (verdict.json, report.md, patch.diff, trace.jsonl, trace.html, bench/)"
+	@echo "Result: $(DEMO)/ciopt-out/ (verdict.json, report.md, patch.diff, trace.jsonl, trace.otlp.jsonl, trace.html, bench/)"
 	@echo "Summary: $(BIN)/ciopt trace show $(DEMO)/ciopt-out/trace.jsonl; again from the trace: $(BIN)/ciopt replay $(DEMO)/ciopt-out/trace.jsonl"
 	@echo "The optimized commit is on branch ciopt/tokens-dedupe in $(DEMO)/textkit."
 
