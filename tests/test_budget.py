@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from ciopt.budget import Ledger
+from ciopt.budget import Ledger, Overrun
 from ciopt.config import Limits
 from ciopt.errors import BudgetExhausted
 
@@ -205,3 +205,29 @@ def test_charges_from_threads_all_count(clock: FakeClock) -> None:
         t.join()
     assert ledger.spent["subprocess_calls"] == 8000
     assert ledger.spent["output_bytes"] == 24000
+
+
+def test_left_of_a_counter_and_of_the_wall_time(clock: FakeClock) -> None:
+    ledger = Ledger(Limits(output_tokens=300, wall_seconds=60), clock=clock)
+    ledger.charge(output_tokens=120)
+    clock.now += 45
+    assert ledger.left("output_tokens") == 180
+    assert ledger.left("wall_seconds") == ledger.seconds_left() == 15
+    ledger.charge(output_tokens=200)  # a reply longer than what was left
+    clock.now += 20
+    assert ledger.left("output_tokens") == -20 and ledger.seconds_left() == -5
+    with pytest.raises(KeyError, match="bogus"):
+        ledger.left("bogus")
+
+
+def test_overruns_name_each_limit_gone_past_wall_time_first(clock: FakeClock) -> None:
+    ledger = Ledger(Limits(output_tokens=300, llm_calls=2, wall_seconds=60), clock=clock)
+    ledger.charge(output_tokens=300, llm_calls=2)
+    clock.now += 60
+    assert ledger.overruns() == []  # reaching a limit exactly is no overrun
+    ledger.charge(output_tokens=7340)
+    clock.now += 848
+    assert ledger.overruns() == [
+        Overrun("wall_seconds", 908, 60),
+        Overrun("output_tokens", 7640, 300),
+    ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ciopt.config import Limits
 from ciopt.errors import BudgetExhausted
 
-__all__ = ["Ledger"]
+__all__ = ["LIMITED", "Ledger", "Overrun"]
 
 COUNTERS = (
     "llm_calls",
@@ -21,8 +22,18 @@ COUNTERS = (
     "subprocess_calls",
     "output_bytes",
 )
+LIMITED = ("wall_seconds", *COUNTERS)  # every limit: the counters, and wall time
 # counted one use at a time: ``ensure`` checks that ``need`` more fit; the rest need headroom
 COUNTED = ("llm_calls", "candidates", "subprocess_calls")
+
+
+@dataclass(frozen=True)
+class Overrun:
+    """A limit that spending went past (a step's spend is known only once it is done)."""
+
+    limit: str  # a counter's name, or ``wall_seconds``
+    spent: float
+    allowed: float
 
 
 class Ledger:
@@ -37,6 +48,31 @@ class Ledger:
 
     def wall_seconds(self) -> float:
         return self._clock() - self._start
+
+    def left(self, name: str) -> float:
+        """What is left of ``name`` (a counter, or ``wall_seconds``): negative once overrun."""
+        if name not in LIMITED:
+            raise KeyError(f"unknown budget counter {name!r}")
+        spent = self.wall_seconds() if name == "wall_seconds" else self.spent[name]
+        return float(self.limits.model_dump()[name]) - spent
+
+    def seconds_left(self) -> float:
+        """Wall time left before the ``wall_seconds`` limit (negative once past it)."""
+        return self.left("wall_seconds")
+
+    def overruns(self) -> list[Overrun]:
+        """The limits spending went past, wall time first: a reply longer than the output
+        tokens left, a step still running when the wall time ran out. Reaching a limit exactly
+        is no overrun."""
+        allowed = self.limits.model_dump()
+        found = []
+        wall = self.wall_seconds()
+        if wall > allowed["wall_seconds"]:
+            found.append(Overrun("wall_seconds", wall, allowed["wall_seconds"]))
+        for name in COUNTERS:
+            if self.spent[name] > allowed[name]:
+                found.append(Overrun(name, self.spent[name], allowed[name]))
+        return found
 
     def charge(self, **amounts: float) -> None:
         for name, amount in amounts.items():

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     api_base: str | None = None
     llm_timeout: float = Field(120.0, gt=0)
     llm_retries: int = Field(4, ge=0, le=10)  # transient failures (429, 5xx, timeouts) retried
+    # most output tokens one model call may write (``max_tokens``); a call asks for fewer when
+    # the output_tokens budget has fewer left
+    llm_max_tokens: int = Field(2048, ge=1)
     model_roles: dict[str, str] = Field(default_factory=dict)  # role -> model, for policies
     model_prices: dict[str, Price] = Field(default_factory=dict)  # model -> price
     python: str | None = None
@@ -130,6 +133,7 @@ class Settings(BaseSettings):
     test_timeout: float = Field(900.0, gt=0)
     seed: int = 0
     content_capture: Literal["full", "hashed", "none"] = "full"
+    explain: bool = True  # the model writes the PR's title and summary (false: ciopt's words)
     trace_retention_days: int = Field(30, ge=1, le=400)  # the trace's expires_at
     # correctness: differential replay of the baseline's calls (verify/differential.py)
     rel_tol: float = Field(0.0, ge=0, lt=1)  # floats compare exactly unless this is set
@@ -146,6 +150,13 @@ class Settings(BaseSettings):
     # and distinct input shapes (types, container sizes) among its calls compared equal
     min_input_shapes: int = Field(3, ge=0)
     publish_low_confidence: bool = False
+    # what earlier runs tried on a target, recalled into the next run's prompt: off; local
+    # (<git dir>/ciopt/memory.jsonl); branch (memory.jsonl on the branch memory_branch of the
+    # forge's repository, or of push_url: for CI jobs, which start from a fresh clone)
+    memory: Literal["off", "local", "branch"] = "local"
+    memory_branch: str = Field("ciopt-memory", pattern=r"^\w[\w.-]*(/\w[\w.-]*)*$")
+    memory_items: int = Field(6, ge=0)  # most items recalled into a prompt
+    memory_chars: int = Field(1500, ge=0)  # most characters of them
     limits: Limits = Field(default_factory=Limits)
 
 

@@ -116,6 +116,7 @@ def test_line_profile_sorted_with_shares_and_source(tmp_path: Path) -> None:
         {"file": "src/m.py", "line": 2, "hits": 5, "time_s": 0.6},
         {"file": "src/m.py", "line": 99, "hits": 1, "time_s": 0.05},
         {"file": "../outside.py", "line": 1, "hits": 1, "time_s": 0.05},
+        {"file": "src/m.py", "line": 3, "hits": 1, "time_s": 0.005},  # 0.5%: left out
     ]
     out = tmp_path / "p.json"
     out.write_text(json.dumps({"lines": rows, "lines_total_s": 1.0}))
@@ -126,6 +127,7 @@ def test_line_profile_sorted_with_shares_and_source(tmp_path: Path) -> None:
         ("../outside.py", 1, 1, 0.05, ""),  # outside the root: its text is not read
         ("src/m.py", 99, 1, 0.05, ""),
     ]
+    assert all(h.line != 3 for h in hot)
     out.write_text(json.dumps({"lines": rows[:2]}))  # no total: shares of the rows' sum
     assert [round(h.share, 6) for h in read_line_profile(out, root)] == [0.857143, 0.142857]
 

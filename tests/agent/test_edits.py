@@ -135,17 +135,65 @@ def test_apply_tolerant_match_of_parsed_edit_adds_no_blank_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "search",
+    ("search", "replace"),
     [
-        "        out = []\n",  # more indented than the file
-        "out = []\nfor x in xs:\n    out.append(x)\n",  # dedented block
-        "    out = []\n  for x in xs:\n",  # second line differs in indentation
+        ("        out = []\n", "        out = [0]\n"),  # more indented than the file
+        (
+            "out = []\nfor x in xs:\n    out.append(x)\n",
+            "out = [0]\nfor x in xs:\n    out.append(x)\n",
+        ),
+        ("\tout = []\n\tfor x in xs:\n", "\tout = [0]\n\tfor x in xs:\n"),  # tabs for spaces
     ],
 )
-def test_apply_does_not_tolerate_indentation_differences(search: str) -> None:
+def test_apply_shifted_search_keeps_the_file_s_indentation(search: str, replace: str) -> None:
+    edit = Edit(path="m.py", search=search, replace=replace)
+    assert apply_edits({"m.py": FILE}, [edit])["m.py"] == FILE.replace("out = []", "out = [0]")
+
+
+def test_apply_shifted_replace_moves_its_lines_alike() -> None:
+    search = "for x in xs:\n    out.append(x)\n"
+    replace = "out.extend(xs)\nif not out:\n    pass\n  # odd\n"
+    result = apply_edits({"m.py": FILE}, [Edit(path="m.py", search=search, replace=replace)])
+    assert result["m.py"] == (
+        "def f(xs):\n    out = []\n    out.extend(xs)\n    if not out:\n        pass\n"
+        "      # odd\n    return out\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        "    out = []\n  for x in xs:\n",  # second line differs in indentation
+        "out = []\n    for x in xs:\n",  # shifted, but not all lines by the same amount
+    ],
+)
+def test_apply_does_not_tolerate_uneven_indentation_differences(search: str) -> None:
     edit = Edit(path="m.py", search=search, replace="pass\n")
     with pytest.raises(EditError, match="does not match"):
         apply_edits({"m.py": FILE}, [edit])
+
+
+def test_apply_shifted_search_matching_twice_is_ambiguous() -> None:
+    text = "def f():\n    x = 1\n\n\ndef g():\n        x = 1\n"
+    with pytest.raises(EditError, match="2 times"):
+        apply_edits({"m.py": text}, [Edit(path="m.py", search="x = 1\n", replace="x = 2\n")])
+
+
+def test_no_match_hint_shows_the_line_with_its_indentation_and_number() -> None:
+    edit = Edit(path="m.py", search="    out = []\n    for x in ys:\n", replace="x\n")
+    with pytest.raises(EditError) as caught:
+        apply_edits({"m.py": FILE}, [edit])
+    message = str(caught.value)
+    assert "its line '    for x in ys:' is not in the file" in message
+    assert "nearest line: '    for x in xs:' (line 3)" in message
+
+
+def test_no_match_hint_when_every_line_is_there_but_not_together() -> None:
+    edit = Edit(path="m.py", search="    return out\n    out = []\n", replace="x\n")
+    with pytest.raises(EditError) as caught:
+        apply_edits({"m.py": FILE}, [edit])
+    assert "not one after another" in str(caught.value)
+    assert "line 5: '    return out'" in str(caught.value)
 
 
 def test_apply_does_not_match_in_the_middle_of_a_line() -> None:

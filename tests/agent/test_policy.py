@@ -218,3 +218,35 @@ def test_active_refuses_unknown_signatures_in_active_json(registry: PolicyRegist
     path.write_text('{"schema": "ciopt.policies.active/1", "active": {"x": ["zz"]}}')
     with pytest.raises(ConfigError, match="not a valid active-policy file"):
         registry.active("propose_optimization")
+
+
+def test_the_output_format_defaults_to_whole_definitions_and_keeps_older_ids() -> None:
+    assert default_params().output_format == "whole_definition"
+    policy = make()
+    assert "output_format" not in policy.dump()["params"]  # the default is not written
+    params = {"instruction_variant": "terse", "few_shot_ids": ["d1"]}
+    chosen = make(params=params | {"output_format": "search_replace"})
+    assert chosen.dump()["params"]["output_format"] == "search_replace"
+    assert chosen.id != policy.id
+    assert make(params=params | {"output_format": "whole_definition"}).id == policy.id
+    with pytest.raises(ValidationError, match="output_format"):
+        make(params=params | {"output_format": "unified_diff"})
+
+
+def test_a_compiled_policy_carries_provenance_and_figures_in_its_id() -> None:
+    figures = {"tasks": 4, "mean_reward": 0.5, "yield_count": 2, "decoded_share": 1.0,
+               "applied_share": 0.5, "llm_calls": 8, "tokens": 900, "wall_s": 12.5}  # fmt: skip
+    evaluation = {"metric_version": 1, "train": figures, "holdout": figures,
+                  "baseline": "default", "baseline_holdout": figures}  # fmt: skip
+    provenance = {"optimizer": "grid-halving+greedy-demos/1", "settings": {"max_demos": 2},
+                  "search_space_hash": HASH, "dataset_hash": HASH, "demo_pool_hash": HASH,
+                  "model": "hosted_vllm/qwen", "ciopt": "0.1.0"}  # fmt: skip
+    plain = make()
+    assert "provenance" not in plain.dump() and "evaluation" not in plain.dump()
+    compiled = make(provenance=provenance, evaluation=evaluation)
+    assert compiled.dump()["provenance"] == provenance
+    assert compiled.id != plain.id
+    better = evaluation | {"holdout": figures | {"mean_reward": 0.9}}
+    assert make(provenance=provenance, evaluation=better).id != compiled.id
+    with pytest.raises(ValidationError, match="never holds URLs"):
+        make(provenance=provenance | {"model": "http://gpu-box:8000/v1"}, evaluation=evaluation)

@@ -13,6 +13,7 @@ from ciopt.agent import (
     DecodeFailed,
     Predictor,
     ScriptedModel,
+    apply_edits,
     open_model,
     schema_hashes,
 )
@@ -20,6 +21,7 @@ from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.policy import DecodePolicy, Demo, Policy, PolicyParams, PolicyRegistry
 from ciopt.agent.signatures.explain import ExplainInput
 from ciopt.agent.signatures.propose import ProposeInput, SourceFile, TargetRef
+from ciopt.agent.signatures.signature import OutputFormat
 from ciopt.budget import Ledger
 from ciopt.config import Limits
 from ciopt.errors import BudgetExhausted, ConfigError, ModelError
@@ -231,9 +233,10 @@ def test_a_first_call_that_fails_points_at_the_set_up(
     with pytest.raises(ModelError) as info:
         predict(PROPOSE, INPUT)
     assert str(info.value) == (
-        "model call 1 (propose_optimization) answered 401 Unauthorized (litellm.APIError: "
-        "scripted failure 401) after 1 attempt; no call has succeeded yet: check the model "
-        "name, its API key variable and --api-base"
+        "model call 1 (propose_optimization) answered 401 Unauthorized (litellm."
+        "AuthenticationError: AuthenticationError: OpenAIException - scripted failure 401) "
+        "after 1 attempt; no call has succeeded yet: check the model name, its API key "
+        "variable and --api-base"
     )
 
 
@@ -251,3 +254,32 @@ def test_a_script_that_runs_out_names_the_call_it_could_not_answer(
     assert str(info.value).endswith(
         "has no response left after 1 replies; add lines to it or lower candidates="
     )
+
+
+@pytest.mark.parametrize(
+    ("output_format", "shown"), [("whole_definition", "```python"), ("search_replace", "=======")]
+)
+def test_the_policy_s_output_format_shapes_the_prompt_and_any_format_decodes(
+    predictor: Callable[..., tuple[Predictor, Path]],
+    tmp_path: Path,
+    output_format: OutputFormat,
+    shown: str,
+) -> None:
+    registry = PolicyRegistry(tmp_path / "policies", schema_hashes())
+    policy = Policy(
+        signature="propose_optimization",
+        signature_schema_hash=schema_hashes()["propose_optimization"],
+        instructions={},
+        params=PolicyParams(output_format=output_format),
+        versions={"ciopt": "test"},
+    )
+    registry.promote(registry.get(registry.add(policy)).id)
+    whole = "Return it as is.\n\n```python\ndef f(xs):\n    return xs\n```\n"
+    predict, trace = predictor([whole, GOOD], policies=registry)
+    for _ in range(2):  # a whole definition, then SEARCH/REPLACE: both read, whatever was asked
+        got = predict(PROPOSE, INPUT)
+        applied = apply_edits({"src/m.py": INPUT.files[0].text}, got.output.edits)
+        assert applied == {"src/m.py": "def f(xs):\n    return xs\n"}
+    ir = _ends(trace, "predict")[0]["attrs"]["ir"]
+    (block,) = [b for b in ir["blocks"] if b["kind"] == "output_format"]
+    assert shown in block["text"] and "def f(xs):" in block["text"]

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from ciopt.agent import EXPLAIN, PROPOSE, REPAIR, SIGNATURES, schema_hashes
 from ciopt.agent.context import Caller, HotLine
 from ciopt.agent.ir import BLOB_MIN_CHARS, render
@@ -38,7 +42,7 @@ def test_propose_prompt_carries_every_piece_of_context() -> None:
     messages = render(ir, blobs)
     assert [m["role"] for m in messages] == ["system", "user"]
     system, user = messages[0]["content"], messages[1]["content"]
-    assert "<<<<<<< SEARCH" in system  # the tolerant reply format
+    assert "```python\ndef f(xs):\n```" in system  # the tolerant reply format, whole definitions
     assert "`f` in `src/m.py`" in user
     assert SOURCE.strip() in user  # the source, from its blob
     assert "### `src/use.py::main` (line 3)" in user  # a caller
@@ -86,6 +90,10 @@ def test_policy_instruction_and_demos_shape_the_prompt() -> None:
     assert messages[2]["content"].startswith("Use a set.")
     assert messages[3]["content"].startswith("Be bold.")
     assert ir.policy == "p" * 64
+    # a demo shows its task and source; another project's benchmark and profile stay out of it
+    assert "test_f(benchmark)" not in messages[1]["content"]
+    assert "Hottest" not in messages[1]["content"] and "src/use.py" not in messages[1]["content"]
+    assert "test_f(benchmark)" in messages[3]["content"] and "Hottest" in messages[3]["content"]
 
 
 def test_repair_shows_the_failure_and_the_failed_change() -> None:
@@ -110,3 +118,57 @@ def test_repair_shows_the_failure_and_the_failed_change() -> None:
 def test_explain_has_no_text_format_so_it_always_asks_for_json() -> None:
     assert EXPLAIN.text_decoder is None
     assert "JSON Schema" in EXPLAIN.output_format("tolerant")
+
+
+PLACEHOLDERS = ("path/to/", "lines copied exactly", "the lines that replace them")
+METHOD_SOURCE = (
+    "class Tok:\n    @staticmethod\n    def split(text: str) -> list[str]:\n"
+    "        out = []\n        for word in text.split():\n            out.append(word)\n"
+    "        return out\n"
+)
+METHOD = ProposeInput(
+    targets=[TargetRef(path="src/textkit/tok.py", qualname="Tok.split")],
+    files=[SourceFile(path="src/textkit/tok.py", text=METHOD_SOURCE)],
+)
+
+
+def _system(signature: Any, inputs: Any, output_format: Any) -> str:
+    ir, blobs = signature.build(inputs, output_format=output_format)
+    return str(render(ir, blobs)[0]["content"])
+
+
+@pytest.mark.parametrize("signature", [PROPOSE, REPAIR])
+def test_whole_definition_format_shows_the_target_s_own_def_line(signature: Any) -> None:
+    inputs = METHOD if signature is PROPOSE else _repair(METHOD)
+    system = _system(signature, inputs, "whole_definition")
+    assert "`Tok.split` is in `src/textkit/tok.py`, a method of class `Tok`" in system
+    assert "```python\n    def split(text: str) -> list[str]:\n```" in system
+    assert "<<<<<<< SEARCH" not in system.splitlines()
+    assert not any(p in system for p in PLACEHOLDERS)
+
+
+@pytest.mark.parametrize("signature", [PROPOSE, REPAIR])
+def test_search_replace_format_shows_the_target_s_first_lines(signature: Any) -> None:
+    inputs = METHOD if signature is PROPOSE else _repair(METHOD)
+    system = _system(signature, inputs, "search_replace")
+    first = METHOD_SOURCE.split("\n", 2)[2].rsplit("\n", 3)[0]  # the def line, two body lines
+    assert first.startswith("    def split(text: str) -> list[str]:\n        out = []\n")
+    assert f"src/textkit/tok.py\n<<<<<<< SEARCH\n{first}\n=======\n{first}\n>>>>>>> REPLACE" in (
+        system
+    )
+    assert not any(p in system for p in PLACEHOLDERS)
+
+
+def test_formats_name_every_target_and_survive_one_that_cannot_be_found() -> None:
+    inputs = ProposeInput(
+        targets=[*INPUT.targets, TargetRef(path="src/gone.py", qualname="g")],
+        files=INPUT.files,
+    )
+    system = _system(PROPOSE, inputs, "whole_definition")
+    assert "definition of `f` and `g`" in system and "```python\ndef f(xs):\n```" in system
+    assert "`g` is in `src/gone.py`. Keep its name." in system
+
+
+def _repair(inputs: ProposeInput) -> RepairInput:
+    failed = FailedCandidate(id=1, reason="tests_failed", message="broke")
+    return RepairInput(targets=inputs.targets, files=inputs.files, failed=failed)

@@ -70,6 +70,27 @@ def test_the_results_line_names_the_trace_files_the_session_writes_as_it_closes(
     assert (out / "trace.html").is_file() and (out / "trace.otlp.jsonl").is_file()
 
 
+def test_the_summary_says_a_limit_the_run_went_past(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    over = "908.0 s of wall time spent, past the wall_seconds limit of 720.0 s"
+
+    def optimize_request(session: Session, text: Callable[[], str], repo: Path) -> Verdict:
+        return Verdict(
+            verdict="inconclusive",
+            reason="no_candidate",
+            message="no candidate was evaluated",
+            stopped_by="wall_seconds",
+            stopped_message=over,
+            budget=session.ledger.snapshot(),
+        )
+
+    monkeypatch.setattr(COMMANDS["run"], "optimize_request", optimize_request)
+    args = ["run", "--repo", str(tmp_path), "--request", "target=src/m.py::f"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert f"  over budget (wall_seconds): {over}\n" in capsys.readouterr().out
+
+
 def test_a_missing_request_file_is_a_one_line_error(
     asked: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -119,11 +119,17 @@ class CrashesOnce:
         self.crash_at = crash_at
         self.calls = 0
 
-    def complete(self, messages: list[dict[str, str]]) -> Completion:
+    def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int | None = None,
+        seconds_left: float | None = None,
+    ) -> Completion:
         self.calls += 1
         if self.calls == self.crash_at:
             raise RuntimeError("an unexpected state")
-        return self.scripted.complete(messages)
+        return self.scripted.complete(messages, max_tokens=max_tokens, seconds_left=seconds_left)
 
 
 @pytest.fixture

@@ -49,6 +49,8 @@ def test_hottest_line_of_dedupe(example_repo: Path, client_python: str) -> None:
     data = profile(client_python, example_repo, "--lines", "src/textkit/tokens.py", "--", *bench)
     assert data["exitstatus"] == 0
     assert any(f["function"] == "dedupe" for f in data["functions"])
+    # only the project's own files: never the import machinery's "<frozen importlib...>"
+    assert not any(f["file"].startswith("<") for f in data["functions"])
     assert {row["file"] for row in data["lines"]} == {"src/textkit/tokens.py"}
     assert data["lines_total_s"] >= sum(row["time_s"] for row in data["lines"])
 
@@ -57,7 +59,8 @@ def test_hottest_line_of_dedupe(example_repo: Path, client_python: str) -> None:
     assert hot[0].text == "if item not in out:"
     assert hot[0].hits == 2000
     assert hot[0].share > 0.3
-    assert {h.text for h in hot} >= {"for item in items:", "out.append(item)"}
+    assert "for item in items:" in {h.text for h in hot}
+    assert all(h.share >= 0.01 for h in hot)  # a line of no weight is left out
 
 
 MOD = """\

@@ -22,6 +22,7 @@ def traced_run(path: Path) -> Tracer:
     with tracer.span("candidate", candidate=1) as outer:
         with tracer.span("llm.call", signature="propose", model="openai/gpt-4o-mini") as sp:
             sp.set(provider="openai", input_tokens=1200, output_tokens=345, cost_usd=0.0021)
+            sp.set(max_tokens=2048)
         tracer.event("measure.round", round=1, medians=[0.001, 0.0009])
         outer.set(outcome="faster", ratio=0.5, ci=[0.4, 0.6], nan=float("nan"), big=2**70)
     with pytest.raises(ValueError), tracer.span("publish"):
@@ -64,6 +65,7 @@ def test_every_line_is_a_traces_data_message(tmp_path: Path) -> None:
     assert gen_ai["gen_ai.request.model"] == {"stringValue": "openai/gpt-4o-mini"}
     assert gen_ai["gen_ai.usage.input_tokens"] == {"intValue": "1200"}
     assert gen_ai["gen_ai.usage.output_tokens"] == {"intValue": "345"}
+    assert gen_ai["gen_ai.request.max_tokens"] == {"intValue": "2048"}
     assert gen_ai["gen_ai.prompt.name"] == {"stringValue": "propose"}
     assert chat.end_time_unix_nano >= chat.start_time_unix_nano > 0
 

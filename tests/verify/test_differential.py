@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.verdict import Differential
-from ciopt.verify.differential import Options, Replayer, changed_between, functions_in
+from ciopt.verify.differential import Options, Replayer, _after, changed_between, functions_in
 from ciopt.verify.equality import Tolerance
 from tests.helpers import local_client, recorded_replayer, small_project
 
@@ -461,3 +461,15 @@ def test_calls_that_time_out_on_the_baseline_are_skipped(
     assert len(skipped) == found.skipped["baseline_timeout"]
     lines = (tmp_path / "w" / "replay-head-1.jsonl").read_text()
     assert lines.count('"outcome": "skipped"') == len(skipped)
+
+
+def test_arguments_too_big_to_keep_are_compared_by_their_digest() -> None:
+    """Arguments after the call over the recorder's JSON bound are kept as a digest: equal
+    digests are the same arguments, different ones a mutation; never a crash."""
+
+    def big(sha: str) -> dict[str, object]:
+        return {"$": "digest", "type": "tuple", "sha256": sha, "size": 2_000_000}
+
+    tol = Tolerance()
+    assert _after(big("a" * 64), big("a" * 64), tol) is None
+    assert "args and kwargs" in str(_after(big("a" * 64), big("b" * 64), tol))

@@ -5,7 +5,15 @@ context     what it is told about a target beyond its source: callers, hot lines
 ir          prompts as data: ordered blocks, large context held once by sha256
 predict     one typed model call: policy, render, call, decode (and repair), receipt
 failures    a failed model call told as one line: which call, what the endpoint did
+memory      what earlier runs tried on a target: its lines, and what a prompt recalls
 decode      a reply into the signature's output model, strict or tolerant
+replies     a propose/repair reply into edits: SEARCH/REPLACE blocks, else whole definitions
+definitions whole-definition replies: a function written out whole put in place of the old one
+codeblocks  a reply's code blocks, parsed, and their statements re-indented
+imports     the imports a reply's code brings that a module lacks, and where they go
+locate      where a function or method is defined in a file, by qualified name (AST)
+splice      line regions of a file replaced, told as edits of the exact old text
+fences      fenced code blocks in a reply, and the prose around them
 edits       SEARCH/REPLACE edits, parsed and applied
 models      litellm behind one adapter; the scripted model; roles and prices
 replayed    a model that answers from a recorded trace
@@ -18,6 +26,19 @@ from __future__ import annotations
 from ciopt.agent.context import Caller, HotLine, find_callers, read_line_profile
 from ciopt.agent.decode import DecodeError, decode
 from ciopt.agent.edits import Edit, EditError, apply_edits, parse_edits
+from ciopt.agent.hashing import canonical_json, sha256_hex
+from ciopt.agent.ir import prompts_hash
+from ciopt.agent.memory import (
+    MemoryItem,
+    Read,
+    Recalled,
+    Recollection,
+    fate_of,
+    idea_of,
+    read_lines,
+    recall,
+    to_line,
+)
 from ciopt.agent.models import (
     MODELS,
     Completion,
@@ -28,11 +49,21 @@ from ciopt.agent.models import (
     open_model,
     open_models,
 )
-from ciopt.agent.policy import Policy, PolicyParams, PolicyRegistry, short_id
+from ciopt.agent.policy import (
+    Demo,
+    EvalFigures,
+    Policy,
+    PolicyEvaluation,
+    PolicyParams,
+    PolicyRegistry,
+    Provenance,
+    short_id,
+)
 from ciopt.agent.predict import DecodeFailed, Prediction, Predictor, Receipt
 from ciopt.agent.replayed import ReplayModel, recorded_calls
 from ciopt.agent.signatures import (
     EXPLAIN,
+    OUTPUT_FORMATS,
     PROPOSE,
     REPAIR,
     SIGNATURES,
@@ -41,6 +72,7 @@ from ciopt.agent.signatures import (
     Explanation,
     FailedCandidate,
     HotSpot,
+    OutputFormat,
     Proposal,
     ProposeInput,
     RepairInput,
@@ -53,6 +85,7 @@ from ciopt.agent.signatures import (
 __all__ = [
     "EXPLAIN",
     "MODELS",
+    "OUTPUT_FORMATS",
     "PROPOSE",
     "REPAIR",
     "SIGNATURES",
@@ -61,23 +94,32 @@ __all__ = [
     "Completion",
     "DecodeError",
     "DecodeFailed",
+    "Demo",
     "Edit",
     "EditError",
+    "EvalFigures",
     "ExplainInput",
     "Explanation",
     "FailedCandidate",
     "HotLine",
     "HotSpot",
     "LiteLLMModel",
+    "MemoryItem",
     "Model",
+    "OutputFormat",
     "Policy",
+    "PolicyEvaluation",
     "PolicyParams",
     "PolicyRegistry",
     "Prediction",
     "Predictor",
     "Proposal",
     "ProposeInput",
+    "Provenance",
+    "Read",
+    "Recalled",
     "Receipt",
+    "Recollection",
     "RepairInput",
     "ReplayModel",
     "ScriptedModel",
@@ -85,14 +127,22 @@ __all__ = [
     "SourceFile",
     "TargetRef",
     "apply_edits",
+    "canonical_json",
     "decode",
+    "fate_of",
     "find_callers",
+    "idea_of",
     "missing_credentials",
     "open_model",
     "open_models",
     "parse_edits",
+    "prompts_hash",
     "read_line_profile",
+    "read_lines",
+    "recall",
     "recorded_calls",
     "schema_hashes",
+    "sha256_hex",
     "short_id",
+    "to_line",
 ]

@@ -21,6 +21,7 @@ __all__ = ["Caller", "HotLine", "find_callers", "read_line_profile"]
 MAX_FILE_BYTES = 1_000_000
 SKIP_DIRS = {"tests", "benchmarks", "build", "venv", "site-packages", "__pycache__"}
 HOT_LINES = 15
+MIN_SHARE = 0.01  # of the lines' total time
 
 
 class Caller(BaseModel):
@@ -80,6 +81,7 @@ def read_line_profile(path: Path, root: Path) -> list[HotLine]:
             text=lines.get(r.file, r.line),
         )
         for r in rows[:HOT_LINES]
+        if total > 0 and r.time_s / total >= MIN_SHARE  # no weight: it only lengthens the prompt
     ]
 
 

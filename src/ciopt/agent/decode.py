@@ -1,8 +1,10 @@
 """Decoding a reply into a signature's output model: strict JSON, or tolerant extraction.
 
 ``strict_json``: the whole reply is one JSON object of the output schema.
-``tolerant``: the signature's own text format (SEARCH/REPLACE edits) when it has one, else the
-first JSON object found in the reply (in a code fence or in prose) that validates.
+``tolerant``: the signature's own text formats when it has them (edits: SEARCH/REPLACE blocks or
+whole definitions, read with the inputs they are about), else JSON: for a signature with text
+formats only a reply that is JSON (it starts with ``{`` or holds a ```json fence), so code is
+never read as JSON; for the others the first JSON object found in the reply, in a fence or prose.
 
 A reply that cannot be decoded raises ``DecodeError`` with a message written for the model: it is
 sent back verbatim when the reply is repaired.
@@ -13,15 +15,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ciopt.agent.edits import EditError
+from ciopt.agent.fences import fences
 from ciopt.agent.signatures.signature import Signature
 
 __all__ = ["DecodeError", "decode"]
 
+In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
 FENCED = re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL)
 
@@ -30,15 +34,17 @@ class DecodeError(ValueError):
     """A reply that does not decode; the message says what is wrong, for the model."""
 
 
-def decode(signature: Signature[Any, Out], text: str, mode: str) -> Out:
+def decode(signature: Signature[In, Out], text: str, mode: str, inputs: In) -> Out:
+    """The reply ``text`` to ``inputs`` as the signature's output; ``DecodeError`` says why not."""
     if mode == "strict_json":
         return _validate(signature.outputs, text.strip())
     problems: list[str] = []
     if signature.text_decoder is not None:
         try:
-            return signature.text_decoder(text)
+            return signature.text_decoder(text, inputs)
         except (EditError, ValidationError, ValueError) as exc:
-            problems.append(_message(exc))
+            if not _is_json(text):
+                raise DecodeError(_message(exc)) from None
     for candidate in _json_objects(text):
         try:
             return _validate(signature.outputs, candidate)
@@ -48,6 +54,10 @@ def decode(signature: Signature[Any, Out], text: str, mode: str) -> Out:
     if not problems:
         problems.append("the reply holds no JSON object")
     raise DecodeError("; ".join(dict.fromkeys(problems)))
+
+
+def _is_json(text: str) -> bool:
+    return text.lstrip().startswith("{") or any(f.language == "json" for f in fences(text))
 
 
 def _validate(model: type[Out], text: str) -> Out:

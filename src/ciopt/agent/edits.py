@@ -8,6 +8,10 @@ The format (as in aider), one block per change, the file's path on the line befo
     =======
     the lines that replace them
     >>>>>>> REPLACE
+
+A SEARCH text applies where it occurs once at the start of a line; failing that, where it occurs
+once up to trailing whitespace, or once with all its lines shifted by the same indentation (the
+REPLACE lines are then shifted alike, so the file keeps its indentation).
 """
 
 from __future__ import annotations
@@ -83,15 +87,66 @@ def _apply_one(text: str, edit: Edit, number: int) -> str:
         i for i in range(len(lines) - len(wanted) + 1) if stripped[i : i + len(wanted)] == wanted
     ]
     if len(hits) == 1:
-        start = hits[0]
-        replacement = edit.replace
-        if replacement and not replacement.endswith("\n"):
-            replacement += "\n" if lines[start + len(wanted) - 1].endswith("\n") else ""
-        return "".join([*lines[:start], replacement, *lines[start + len(wanted) :]])
+        return _spliced(lines, hits[0], len(wanted), edit.replace)
+    # Tolerate a SEARCH whose lines are all shifted by the same indentation: the file's is kept.
+    shifted = [
+        (i, s)
+        for i in range(len(lines) - len(wanted) + 1)
+        if (s := _shift(wanted, stripped[i : i + len(wanted)]))
+    ]
+    if len(shifted) > 1:
+        raise EditError(
+            f"edit {number}: the SEARCH text occurs {len(shifted)} times in {edit.path} "
+            "(with other indentation); include more surrounding lines so it matches once"
+        )
+    if shifted:
+        start, (old, new) = shifted[0]
+        return _spliced(lines, start, len(wanted), _reindent(edit.replace, old, new))
     raise EditError(
         f"edit {number}: the SEARCH text does not match {edit.path}{_closest(text, edit.search)}; "
         "copy the lines exactly as they are in the file"
     )
+
+
+def _spliced(lines: list[str], start: int, count: int, replacement: str) -> str:
+    if replacement and not replacement.endswith("\n"):
+        replacement += "\n" if lines[start + count - 1].endswith("\n") else ""
+    return "".join([*lines[:start], replacement, *lines[start + count :]])
+
+
+def _shift(wanted: list[str], found: list[str]) -> tuple[str, str] | None:
+    """``(old, new)`` when ``found`` is ``wanted`` with its indentation ``old`` made ``new``."""
+    old, new = _indentation(wanted), _indentation(found)
+    if old == new or len(wanted) != len(found):
+        return None
+    for w, f in zip(wanted, found, strict=True):
+        if bool(w.strip()) != bool(f.strip()) or (w.strip() and w[len(old) :] != f[len(new) :]):
+            return None
+    return old, new
+
+
+def _indentation(lines: list[str]) -> str:
+    """The indentation every non-blank line of ``lines`` starts with."""
+    indents = [line[: len(line) - len(line.lstrip())] for line in lines if line.strip()]
+    common = indents[0] if indents else ""
+    for indent in indents[1:]:
+        while not indent.startswith(common):
+            common = common[:-1]
+    return common
+
+
+def _reindent(text: str, old: str, new: str) -> str:
+    """``text`` with the indentation ``old`` made ``new``; a line indented less moves as much."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        if not line.strip():
+            out.append(line)
+        elif line.startswith(old):
+            out.append(new + line[len(old) :])
+        else:
+            body = line.lstrip(" \t")
+            out.append(" " * max(0, len(line) - len(body) + len(new) - len(old)) + body)
+    return "".join(out)
 
 
 def _line_starts(text: str, search: str) -> list[int]:
@@ -105,10 +160,25 @@ def _line_starts(text: str, search: str) -> list[int]:
 
 
 def _closest(text: str, search: str) -> str:
-    first = search.strip().splitlines()[0].strip()
-    candidates = [line.strip() for line in text.splitlines() if line.strip()]
-    match = difflib.get_close_matches(first, candidates, n=1, cutoff=0.5)
-    return f" (nearest line: {match[0]!r})" if match else ""
+    """Where the SEARCH text parts from the file: its first line not in it, and the file's nearest
+    line, shown with its indentation and line number."""
+    lines = text.splitlines()
+    present = {line.strip() for line in lines}
+    wanted = [line.rstrip() for line in search.splitlines() if line.strip()]
+    missing = next((line for line in wanted if line.strip() not in present), None)
+    if missing is None:
+        at = next(i for i, line in enumerate(lines) if line.strip() == wanted[0].strip())
+        return (
+            f" (each of its lines is in the file, but not one after another with this "
+            f"indentation; its first line is line {at + 1}: {lines[at]!r})"
+        )
+    stripped = [line.strip() for line in lines]
+    match = difflib.get_close_matches(missing.strip(), [s for s in stripped if s], n=1, cutoff=0.5)
+    said = f": its line {missing!r} is not in the file"
+    if not match:
+        return said
+    at = stripped.index(match[0])
+    return f"{said}; nearest line: {lines[at]!r} (line {at + 1})"
 
 
 def _path_before(lines: list[str], index: int) -> str | None:

@@ -64,6 +64,15 @@ def templates() -> jinja2.Environment:
     return environment("ciopt.agent")
 
 
+def prompts_hash() -> str:
+    """sha256 over the prompt templates' sources: what a prompt is made of besides its policy
+    and inputs (the eval cache keeps results by it)."""
+    env = templates()
+    assert env.loader is not None  # environment() always sets one
+    sources = {name: env.loader.get_source(env, name)[0] for name in sorted(env.list_templates())}
+    return sha256_hex(sources)
+
+
 def render(
     ir: PromptIR, blobs: Mapping[str, str], env: jinja2.Environment | None = None
 ) -> list[Message]:

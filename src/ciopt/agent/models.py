@@ -5,11 +5,18 @@ A model spec is a litellm model string (``openai/gpt-4o-mini``, ``anthropic/...`
 ``scripted:PATH.jsonl``: one ``{"content": "..."}`` a line, answered in order through litellm's
 own ``mock_response`` path, so decoding, cost accounting and the trace are exercised as for a
 real model.
+
+Every call is bounded by the budget: ``complete(messages, max_tokens=, seconds_left=)`` sends
+``max_tokens`` (the smaller of the model's per-call cap and what the caller allows) and gives
+each attempt a timeout no longer than the wall time left (``LiteLLMModel`` says how retries fit).
+litellm's own banners and log lines are kept out of ciopt's output.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
 import random
 import time
@@ -46,6 +53,8 @@ class Completion(BaseModel):
     provider: str
     input_tokens: int = 0
     output_tokens: int = 0
+    max_tokens: int | None = None  # the cap the call was sent with (None: none)
+    truncated: bool = False  # the reply stopped at ``max_tokens`` (finish reason ``length``)
     cost_usd: float = 0.0
     cost_known: bool = True  # False: the model has no price in litellm's map or the config
     latency_s: float = 0.0
@@ -53,16 +62,42 @@ class Completion(BaseModel):
 
 
 class Model(Protocol):
+    """A model that answers a list of messages.
+
+    ``max_tokens``: the most output tokens the reply may have (what the budget has left); a
+    model with a per-call cap of its own sends the smaller. ``seconds_left``: the wall time the
+    whole call may take, retries and their waits included, counted from when ``complete`` is
+    called (a duration, not a clock reading: every model keeps its own clock). ``None``: no bound
+    from the caller.
+    """
+
     name: str
 
-    def complete(self, messages: list[Message]) -> Completion: ...
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        seconds_left: float | None = None,
+    ) -> Completion: ...
 
 
+LITELLM_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+
+
+@functools.cache
 def _litellm() -> Any:
+    """litellm, imported on first use (it takes seconds) and kept quiet: no "Give Feedback /
+    Get Help" banner on stdout when a call fails, no log lines of its own on stderr (unless
+    ``LITELLM_LOG`` asks for them, to debug litellm itself). ciopt says what happened."""
     # litellm otherwise fetches its price list from the internet when imported.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm  # noqa: PLC0415 - imported on first use: it takes seconds to import
 
+    litellm.suppress_debug_info = True
+    if not os.environ.get("LITELLM_LOG"):
+        for name in LITELLM_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     return litellm
 
 
@@ -117,11 +152,26 @@ def _happened(exc: BaseException) -> str:
 
 
 class LiteLLMModel:
-    """Any litellm model, with an explicit timeout and our own retries with backoff.
+    """Any litellm model, with an explicit timeout, an output cap and our own retries.
+
+    Each call sends ``max_tokens``: the smaller of ``max_tokens`` given here (the per-call cap,
+    ``llm_max_tokens``) and the one ``complete`` is given (what the budget has left). Each attempt
+    times out after ``timeout`` seconds, or the wall time ``complete`` was given still left, if
+    that is less; litellm and the provider's SDK do not retry on their own.
 
     Transient failures (429, 5xx, timeouts, lost connections) are retried up to ``num_retries``
     times, waiting ``backoff * 2**n`` seconds (at most ``max_wait``, with jitter) or what the
-    server's ``Retry-After`` asks. Anything else fails at once.
+    server's ``Retry-After`` asks. Anything else fails at once. With ``seconds_left`` given, a
+    retry is made only when the time left holds its wait and then at least ``min_attempt``
+    seconds (or ``timeout``, if shorter) for the new attempt; otherwise the call fails at once,
+    and its ``ModelError`` says so.
+
+    A timed-out attempt is abandoned by the client, but the server may still be working on it
+    (a one-slot llama.cpp server then answers a re-sent request only after it). So it counts as
+    still running for another full ``timeout`` after it was given up, and the call is re-sent
+    only when the time left holds that too: the new attempt must get ``min_attempt`` seconds
+    after both the wait and every abandoned attempt's extra ``timeout``. Without ``seconds_left``
+    nothing bounds the retries but their number.
     """
 
     def __init__(
@@ -130,27 +180,36 @@ class LiteLLMModel:
         *,
         api_base: str | None = None,
         timeout: float = 120.0,
+        max_tokens: int | None = 2048,
         num_retries: int = 4,
         backoff: float = 2.0,
         max_wait: float = 60.0,
+        min_attempt: float = 10.0,
         price: Price | None = None,
         completion: Callable[..., Any] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = model
         self._model = model  # what litellm is asked for
         self._api_base = api_base
         self._timeout = timeout
+        self._max_tokens = max_tokens
         self._retries = num_retries
         self._backoff = backoff
         self._max_wait = max_wait
+        self._min_attempt = min_attempt
         self._price = price
         self._completion = completion
         self._sleep = sleep
+        self._clock = clock
         self._jitter = random.Random(0)  # noqa: S311 - jitter, not a secret
 
     def _call_args(self) -> dict[str, Any]:
-        args: dict[str, Any] = {"timeout": self._timeout, "num_retries": 0}
+        """What every attempt sends besides its messages, timeout and ``max_tokens``."""
+        # num_retries for litellm, max_retries for the provider's SDK (the OpenAI SDK re-sends
+        # a timed-out request twice by default): ciopt retries, and counts, every attempt
+        args: dict[str, Any] = {"num_retries": 0, "max_retries": 0}
         if self._api_base:
             args["api_base"] = self._api_base
         return args
@@ -162,41 +221,87 @@ class LiteLLMModel:
         wait = min(self._backoff * 2.0**attempt, self._max_wait)
         return wait * (0.5 + self._jitter.random() / 2)
 
-    def complete(self, messages: list[Message]) -> Completion:
+    def _no_room(self, wait: float, deadline: float | None, busy_until: float) -> str | None:
+        """Why a retry after ``wait`` does not fit before ``deadline`` (None: it does), when
+        the server may be busy with an abandoned attempt until ``busy_until``."""
+        if deadline is None:
+            return None
+        now = self._clock()
+        least = min(self._min_attempt, self._timeout)  # an attempt never needs more than this
+        if deadline - max(now + wait, busy_until) >= least:
+            return None
+        parts = [f"a {wait:.3g} s wait"]
+        if busy_until > now + wait:
+            parts.append(
+                f"the {busy_until - now:.0f} s the server may still spend on the timed-out attempt"
+            )
+        return (
+            f"no retry: the {max(deadline - now, 0.0):.0f} s of wall time left cannot hold "
+            f"{', '.join(parts)} and another attempt of at least {least:g} s"
+        )
+
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        seconds_left: float | None = None,
+    ) -> Completion:
         litellm = _litellm()
         completion = self._completion or litellm.completion
-        start = time.perf_counter()
+        start = self._clock()
+        deadline = None if seconds_left is None else start + seconds_left
+        cap = _smaller(self._max_tokens, max_tokens)
+        busy_until = start  # until when the server may still work on an abandoned attempt
         retries = 0
         while True:
+            timeout = self._timeout
+            if deadline is not None:
+                timeout = min(timeout, deadline - self._clock())
+            if timeout <= 0:  # only a caller that gave no time at all gets here
+                raise ModelError(f"model {self.name} was not called: no wall time was left")
             try:
-                response = completion(model=self._model, messages=messages, **self._call_args())
+                args = {**self._call_args(), "timeout": timeout}
+                if cap is not None:
+                    args["max_tokens"] = cap
+                response = completion(model=self._model, messages=messages, **args)
                 break
             except ModelError:
                 raise
             except Exception as exc:  # litellm's exception family, translated at the boundary
+                if isinstance(exc, litellm.Timeout):  # given up here, maybe running there
+                    busy_until = max(busy_until, self._clock() + timeout)
+                refused = None
                 if retries < self._retries and transient(exc):
-                    self._sleep(self._wait(retries, exc))
-                    retries += 1
-                    continue
-                happened = _happened(exc)
+                    wait = self._wait(retries, exc)
+                    refused = self._no_room(wait, deadline, busy_until)
+                    if refused is None:
+                        self._sleep(wait)
+                        retries += 1
+                        continue
+                happened = _happened(exc) + (f" ({refused})" if refused else "")
                 raise ModelError(
                     f"model {self.name} {happened} after {retries + 1} attempt(s)",
                     happened=happened,
                     attempts=retries + 1,
-                    transient=transient(exc),
+                    # a retry could succeed, but not within this run's wall time
+                    transient=transient(exc) and refused is None,
                 ) from exc
-        latency = time.perf_counter() - start
+        latency = self._clock() - start
         usage = getattr(response, "usage", None)
         input_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         output_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         cost, known = self._cost(litellm, response, input_tokens, output_tokens)
         provider = self._model.split("/", 1)[0] if "/" in self._model else "openai"
+        choice = response.choices[0]
         return Completion(
-            text=response.choices[0].message.content or "",
+            text=choice.message.content or "",
             model=self._model,
             provider=provider,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
+            max_tokens=cap,
+            truncated=getattr(choice, "finish_reason", None) == "length",
             cost_usd=cost,
             cost_known=known,
             latency_s=latency,
@@ -225,8 +330,25 @@ class ScriptedModel(LiteLLMModel):
     one would be.
     """
 
-    def __init__(self, path: Path, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        super().__init__("openai/ciopt-scripted", backoff=0.05, sleep=sleep)
+    def __init__(
+        self,
+        path: Path,
+        *,
+        timeout: float = 120.0,
+        max_tokens: int | None = 2048,
+        num_retries: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            "openai/ciopt-scripted",
+            timeout=timeout,
+            max_tokens=max_tokens,
+            num_retries=num_retries,
+            backoff=0.05,
+            sleep=sleep,
+            clock=clock,
+        )
         self.name = f"scripted:{path}"
         self.path = path
         self._script = _read_script(path)
@@ -242,27 +364,39 @@ class ScriptedModel(LiteLLMModel):
             )
         line = self._script[self._used]
         self._used += 1
-        if "error" in line:
-            raise _scripted_failure(line["error"], line.get("retry_after"))
-        return {**super()._call_args(), "mock_response": line["content"]}
+        reply = line["content"] if "content" in line else _scripted_failure(line)
+        return {**super()._call_args(), "mock_response": reply}
 
-    def complete(self, messages: list[Message]) -> Completion:
-        done = super().complete(messages)
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        seconds_left: float | None = None,
+    ) -> Completion:
+        done = super().complete(messages, max_tokens=max_tokens, seconds_left=seconds_left)
         return done.model_copy(update={"model": "ciopt-scripted", "provider": "scripted"})
 
 
-def _scripted_failure(kind: object, wait: object) -> Exception:
-    litellm = _litellm()
-    headers = {"retry-after": str(wait)} if wait is not None else None
-    args = {"message": f"scripted failure {kind}", "llm_provider": "openai", "model": "scripted"}
-    if kind == "timeout":
-        return litellm.Timeout(**args, headers=headers)  # type: ignore[no-any-return]
-    status = int(str(kind))
+def _smaller(cap: int | None, asked: int | None) -> int | None:
+    """The tighter of two output-token bounds (None: no bound)."""
+    bounds = [b for b in (cap, asked) if b is not None]
+    return min(bounds) if bounds else None
+
+
+def _scripted_failure(line: dict[str, Any]) -> Exception:
+    """What the provider's SDK raises for a scripted ``{"error": ...}``: litellm maps it as it
+    would a real one (and would print its banner, were it not kept quiet)."""
+    _litellm()  # which imports openai, the SDK of every OpenAI-compatible endpoint
+    import openai  # noqa: PLC0415
+
+    wait = line.get("retry_after")
     request = httpx.Request("POST", "https://scripted.invalid/v1/chat/completions")
-    response = httpx.Response(status, headers=headers, request=request)
-    if status == 429:
-        return litellm.RateLimitError(**args, response=response)  # type: ignore[no-any-return]
-    return litellm.APIError(status_code=status, **args, request=request)  # type: ignore[no-any-return]
+    if line["error"] == "timeout":
+        return openai.APITimeoutError(request=request)
+    headers = {"retry-after": str(wait)} if wait is not None else None
+    response = httpx.Response(int(line["error"]), headers=headers, request=request)
+    return openai.APIStatusError(f"scripted failure {line['error']}", response=response, body=None)
 
 
 def _read_script(path: Path) -> list[dict[str, Any]]:
@@ -289,7 +423,10 @@ def _read_script(path: Path) -> list[dict[str, Any]]:
 
 
 MODELS: dict[str, Callable[[str, dict[str, Any]], Model]] = {
-    "scripted": lambda spec, _opts: ScriptedModel(Path(spec)),
+    "scripted": lambda spec, opts: ScriptedModel(
+        Path(spec),
+        **{k: opts[k] for k in ("timeout", "max_tokens", "num_retries") if k in opts},
+    ),
     "litellm": lambda spec, opts: LiteLLMModel(spec, **opts),
 }
 
@@ -300,19 +437,23 @@ def open_model(
     api_base: str | None = None,
     timeout: float = 120.0,
     retries: int = 4,
+    max_tokens: int | None = 2048,
     price: Price | None = None,
 ) -> Model:
-    """The model for ``spec``: ``scripted:PATH`` or any litellm model string."""
+    """The model for ``spec``: ``scripted:PATH`` or any litellm model string.
+
+    ``timeout``: seconds per attempt; ``retries``: transient failures retried; ``max_tokens``:
+    the most output tokens one call may ask for (``llm_max_tokens``)."""
     if not spec:
         raise ConfigError(
             "no model configured; pass --model (e.g. openai/gpt-4o-mini, or "
             "scripted:FILE.jsonl) or set CIOPT_MODEL"
         )
+    options = {"timeout": timeout, "num_retries": retries, "max_tokens": max_tokens}
     kind, sep, rest = spec.partition(":")
     if sep and kind in MODELS and kind != "litellm":
-        return MODELS[kind](rest, {})
-    options = {"api_base": api_base, "timeout": timeout, "num_retries": retries, "price": price}
-    return MODELS["litellm"](spec, options)
+        return MODELS[kind](rest, options)
+    return MODELS["litellm"](spec, {**options, "api_base": api_base, "price": price})
 
 
 def open_models(settings: Settings) -> dict[str, Model]:
@@ -324,6 +465,7 @@ def open_models(settings: Settings) -> dict[str, Model]:
             api_base=settings.api_base,
             timeout=settings.llm_timeout,
             retries=settings.llm_retries,
+            max_tokens=settings.llm_max_tokens,
             price=settings.model_prices.get(spec or ""),
         )
         for role, spec in specs.items()

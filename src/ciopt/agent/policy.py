@@ -20,9 +20,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from ciopt.agent.hashing import canonical_json, sha256_hex
+from ciopt.agent.signatures.signature import OutputFormat
 from ciopt.errors import ConfigError
 from ciopt.trace import Redactor
 
@@ -31,10 +40,13 @@ __all__ = [
     "POLICY_SCHEMA",
     "DecodePolicy",
     "Demo",
+    "EvalFigures",
     "Policy",
     "PolicyEntry",
+    "PolicyEvaluation",
     "PolicyParams",
     "PolicyRegistry",
+    "Provenance",
     "default_params",
     "load_policy",
     "short_id",
@@ -64,6 +76,14 @@ class PolicyParams(BaseModel):
     few_shot_ids: list[str] = []
     decode: DecodePolicy = DecodePolicy()
     model_role: str = "default"
+    output_format: OutputFormat = "whole_definition"  # how the reply gives its code changes
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        doc: dict[str, Any] = handler(self)
+        if self.output_format == "whole_definition":  # absent when the default, so that a
+            doc.pop("output_format", None)  # policy written before it keeps its id
+        return doc
 
 
 class Demo(BaseModel):
@@ -72,6 +92,47 @@ class Demo(BaseModel):
     id: str
     inputs: dict[str, Any]  # the signature's input model, as JSON
     output: str  # the reply, as the model should give it
+
+
+class Provenance(BaseModel):
+    """Where a compiled policy comes from (``ciopt compile``): enough to compile it again."""
+
+    model_config = _FROZEN
+
+    optimizer: str  # the search, by name and version
+    settings: dict[str, int | float | str]  # the search's settings: demos at most, seed, ...
+    search_space_hash: str = Field(pattern=_HASH)  # the instruction texts and formats tried
+    dataset_hash: str = Field(pattern=_HASH)  # the task corpus it was scored on
+    demo_pool_hash: str = Field(pattern=_HASH)  # the examples its demos were chosen from
+    model: str  # the model it was compiled for, by name (never its endpoint)
+    ciopt: str  # ciopt's version, with its git commit when run from a checkout
+
+
+class EvalFigures(BaseModel):
+    """A policy's figures on one split of the task corpus."""
+
+    model_config = _FROZEN
+
+    tasks: int = Field(ge=0)
+    mean_reward: float
+    yield_count: int = Field(ge=0)  # tasks with a verified speedup
+    decoded_share: float = Field(ge=0, le=1)
+    applied_share: float = Field(ge=0, le=1)
+    llm_calls: int = Field(ge=0)
+    tokens: int = Field(ge=0)
+    wall_s: float = Field(ge=0)
+
+
+class PolicyEvaluation(BaseModel):
+    """A compiled policy's figures, and the holdout figures of the policy it was compared with."""
+
+    model_config = _FROZEN
+
+    metric_version: int  # the reward's version (``learn.reward.METRIC_VERSION``)
+    train: EvalFigures
+    holdout: EvalFigures
+    baseline: str  # the policy compared with: its id, or "default" (the built-in prompting)
+    baseline_holdout: EvalFigures
 
 
 class Policy(BaseModel):
@@ -85,13 +146,19 @@ class Policy(BaseModel):
     params: PolicyParams
     versions: dict[str, str]
     notes: str = ""
+    provenance: Provenance | None = None  # compiled policies only
+    evaluation: PolicyEvaluation | None = None  # compiled policies only
 
     @property
     def id(self) -> str:
         return sha256_hex(self.dump())
 
     def dump(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        doc = self.model_dump(mode="json", by_alias=True)
+        for key in ("provenance", "evaluation"):  # absent when unset: a written policy's id holds
+            if doc[key] is None:
+                del doc[key]
+        return doc
 
     def instruction(self) -> str | None:
         """The pinned instruction text, or None for the signature's built-in one."""

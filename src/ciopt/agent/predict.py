@@ -130,12 +130,14 @@ class Predictor:
         policy = self.policies.active(signature.id) if self.policies else None
         params = policy.params if policy else default_params()
         model = self._model(params.model_role)
+        given = signature.inputs.model_validate(inputs.model_dump())
         ir, blobs = signature.build(
-            signature.inputs.model_validate(inputs.model_dump()),
+            given,
             policy=policy.id if policy else "default",
             instruction=policy.instruction() if policy else None,
             demos=_demos(policy),
             mode=params.decode.mode,
+            output_format=params.output_format,
         )
         first = render(ir, blobs)
         receipt = Receipt(
@@ -155,9 +157,10 @@ class Predictor:
                 for digest, text in blobs.items():
                     self.tracer.blob(digest, text)
                 sp.set(ir=ir.model_dump(mode="json"))
+                sp.set(inputs=inputs.model_dump(mode="json"))
             try:
                 what = f"{signature.id} {purpose}" if purpose else signature.id
-                return self._attempts(signature, model, first, receipt, what)
+                return self._attempts(signature, given, model, first, receipt, what)
             finally:
                 self.receipts.append(receipt)
                 sp.set(receipt=receipt.model_dump(mode="json"), outcome=receipt.outcome)
@@ -165,6 +168,7 @@ class Predictor:
     def _attempts(
         self,
         signature: Signature[Any, Out],
+        inputs: BaseModel,
         model: Model,
         first: list[Message],
         receipt: Receipt,
@@ -186,7 +190,7 @@ class Predictor:
                     sp.set(repair_prompt=repair)
                 done = self._call(model, messages, attempt, receipt, sp, what)
                 try:
-                    output = decode(signature, done.text, receipt.decode_mode)
+                    output = decode(signature, done.text, receipt.decode_mode, inputs)
                 except DecodeError as exc:
                     attempt.outcome, attempt.error = "invalid", str(exc)
                     sp.set(decoded=False, error=str(exc))
@@ -218,8 +222,15 @@ class Predictor:
         sp: Span,
         what: str,
     ) -> Completion:
+        """One model call within the budget: made only when the ledger allows it, asking for at
+        most the output tokens left (``max_tokens``) within the wall time left (the adapter's
+        timeouts and retries fit in it); charged once it returns."""
         try:
             self.ledger.ensure(*LLM_COUNTERS)
+            tokens = int(self.ledger.left("output_tokens"))  # the reply may have no more
+            if tokens < 1:
+                spent = self.ledger.spent["output_tokens"]
+                raise BudgetExhausted("output_tokens", spent, self.ledger.limits.output_tokens)
         except BudgetExhausted as exc:
             attempt.outcome, attempt.error = "budget_exhausted", str(exc)
             receipt.outcome = "budget_exhausted"
@@ -227,8 +238,10 @@ class Predictor:
             raise
         receipt.attempts.append(attempt)  # counted now: a call that fails still happened
         self.ledger.charge(llm_calls=1)
+        seconds = self.ledger.seconds_left()  # the call's timeouts and retries fit in it
+        sp.set(max_tokens_left=tokens, seconds_left=round(seconds, 3))
         try:
-            done = model.complete(messages)
+            done = model.complete(messages, max_tokens=tokens, seconds_left=seconds)
         except ModelError as exc:
             made = [a for r in [*self.receipts, receipt] for a in r.attempts]
             replied = sum(a.outcome in ("decoded", "invalid") for a in made)
@@ -252,6 +265,7 @@ class Predictor:
         for key, value in update.items():
             setattr(attempt, key, value)
         sp.set(provider=done.provider, response_model=done.model, **update)
+        sp.set(max_tokens=done.max_tokens, truncated=done.truncated)
         if self.capture == "full":
             sp.set(response=done.text)
         elif self.capture == "hashed":

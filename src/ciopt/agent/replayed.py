@@ -64,7 +64,15 @@ class ReplayModel:
         """The recorded calls it answers from."""
         return list(self._calls)
 
-    def complete(self, messages: list[Message]) -> Completion:
+    def complete(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int | None = None,
+        seconds_left: float | None = None,
+    ) -> Completion:
+        """The recorded reply as it was: a replay calls no model, so ``max_tokens`` and
+        ``seconds_left`` bound nothing here (the reply's tokens are charged as recorded)."""
         digest = sha256_hex(messages)
         unused = [i for i, used in enumerate(self._used) if not used]
         if not unused:
@@ -87,6 +95,7 @@ class ReplayModel:
             provider="replay",
             input_tokens=call.input_tokens,
             output_tokens=call.output_tokens,
+            max_tokens=max_tokens,
             cost_usd=call.cost_usd,
         )
 

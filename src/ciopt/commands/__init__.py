@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ciopt.commands import calibrate, compare, outputs, policy, replay, run, trace
+from ciopt.commands import (
+    calibrate,
+    compare,
+    compile,
+    dataset,
+    eval,
+    outputs,
+    policy,
+    replay,
+    run,
+    trace,
+)
 
 __all__ = ["COMMANDS"]
 
@@ -17,6 +28,9 @@ COMMANDS: dict[str, ModuleType] = {
     "calibrate": calibrate,
     "policy": policy,
     "replay": replay,
+    "eval": eval,
+    "dataset": dataset,
+    "compile": compile,
     "trace": trace,
     "outputs": outputs,
 }

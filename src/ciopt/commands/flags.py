@@ -7,8 +7,16 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.config import DEFAULT_IMAGE
+from ciopt.learn import EvalOptions, eval_options
 
-__all__ = ["add_executor_flags", "add_measure_flags", "add_out_flags", "measure_flags"]
+__all__ = [
+    "add_executor_flags",
+    "add_measure_flags",
+    "add_out_flags",
+    "add_task_run_flags",
+    "measure_flags",
+    "task_run_options",
+]
 
 
 def add_executor_flags(p: argparse.ArgumentParser) -> None:
@@ -64,3 +72,43 @@ def measure_flags(args: argparse.Namespace) -> dict[str, Any]:
         "rounds": args.max_rounds,
         "pairing": args.pairing,
     }
+
+
+def add_task_run_flags(p: argparse.ArgumentParser, *, model_help: str) -> None:
+    """The corpus, the model, and how each task of it runs: ``eval`` and ``compile``."""
+    p.add_argument("--tasks", type=Path, required=True, help="the corpus folder: <name>/task.toml")
+    p.add_argument("--model", required=True, help=model_help)
+    p.add_argument("--api-base", help="the model's endpoint (vLLM, llama.cpp, a proxy)")
+    p.add_argument("--candidates", type=int, help="candidates per task (default: 1)")
+    p.add_argument("--max-minutes-per-task", type=float, help="most wall time of one task's run")
+    p.add_argument("--max-llm-calls-per-task", type=int, help="most model calls of one task")
+    p.add_argument("--max-output-tokens-per-task", type=int, help="most reply tokens of one task")
+    p.add_argument(
+        "--python", help="the interpreter the tasks' tests run with (pytest, pytest-benchmark)"
+    )
+    p.add_argument("--executor", help="where the tasks' code runs: auto, sandbox, local, dagger")
+    p.add_argument("--rounds", type=int, help="most interleaved A/B rounds per candidate")
+    p.add_argument("--time-budget", type=float, help="seconds of measurement per comparison")
+    p.add_argument("--cache-dir", type=Path, help="default: $XDG_CACHE_HOME/ciopt")
+    p.add_argument(
+        "--no-cache", action="store_true", help="run every task, even one run the same before"
+    )
+
+
+def task_run_options(args: argparse.Namespace, **more: Any) -> EvalOptions:
+    """The options of ``add_task_run_flags`` (and ``more``), a bad one a one-line error."""
+    return eval_options(
+        model=args.model,
+        api_base=args.api_base,
+        python=args.python,
+        candidates=args.candidates,
+        max_minutes=args.max_minutes_per_task,
+        max_llm_calls=args.max_llm_calls_per_task,
+        max_output_tokens=args.max_output_tokens_per_task,
+        executor=args.executor,
+        rounds=args.rounds,
+        time_budget=args.time_budget,
+        cache_dir=args.cache_dir,
+        cache=not args.no_cache,
+        **more,
+    )

@@ -8,7 +8,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ciopt.agent import Policy, PolicyParams, PolicyRegistry, short_id
+from ciopt.agent import EvalFigures, Policy, PolicyParams, PolicyRegistry, short_id
 from ciopt.errors import ConfigError
 
 __all__ = ["add_parser", "run"]
@@ -54,10 +54,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "show":
         lines = _show(registry, registry.get(args.ref))
     elif args.action == "promote":
+        before = {sig: list(registry.history(sig))[-1:] for sig in registry.schema_hashes}
         policy = registry.promote(args.ref, force=args.force)
+        active = before.get(policy.signature) or []
         lines = [
             f"{policy.signature} now uses policy {short_id(policy.id)}",
             *_stale(registry, policy),
+            *holdout_lines(policy, registry.get(active[0]) if active else None),
         ]
     else:
         back = registry.rollback(args.signature)
@@ -122,6 +125,31 @@ def _show(registry: PolicyRegistry, policy: Policy) -> list[str]:
         f"active: {'yes' if active else 'no'} (for {policy.signature})",
         json.dumps(policy.dump(), indent=2, ensure_ascii=False),
     ]
+
+
+def holdout_lines(policy: Policy, active: Policy | None) -> list[str]:
+    """The promoted policy's holdout figures against those of the policy it replaces."""
+    if active is not None and active.id == policy.id:
+        return []
+    ours = policy.evaluation
+    if ours is None:
+        return [f"no holdout figures for {short_id(policy.id)} (it was not compiled)"]
+    lines = [f"holdout, {short_id(policy.id)}: {_figures(ours.holdout)}"]
+    was = "the default prompting" if active is None else f"the active {short_id(active.id)}"
+    if ours.baseline == (active.id if active else "default"):  # measured beside it
+        lines.append(f"holdout, {was}: {_figures(ours.baseline_holdout)}")
+    elif active is not None and active.evaluation is not None:
+        lines.append(f"holdout, {was} (its own compile): {_figures(active.evaluation.holdout)}")
+    else:
+        lines.append(f"no holdout figures for {was}")
+    return lines
+
+
+def _figures(f: EvalFigures) -> str:
+    return (
+        f"mean reward {f.mean_reward:.3f}, {f.yield_count}/{f.tasks} faster, "
+        f"{f.decoded_share:.0%} decoded, {f.applied_share:.0%} applied, {f.llm_calls} calls"
+    )
 
 
 def _stale(registry: PolicyRegistry, policy: Policy | None) -> list[str]:

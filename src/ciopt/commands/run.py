@@ -110,7 +110,9 @@ def _request_text(args: argparse.Namespace) -> str:
 def _summary(verdict: Verdict, out: Path) -> str:
     lines = [f"ciopt: {verdict.verdict} ({verdict.reason}) - {verdict.message}"]
     if verdict.stopped_message:
-        lines.append(f"  stopped early ({verdict.stopped_by}): {verdict.stopped_message}")
+        over = verdict.stopped_by in verdict.budget.get("limits", {})  # a limit gone past
+        said = "over budget" if over else "stopped early"
+        lines.append(f"  {said} ({verdict.stopped_by}): {verdict.stopped_message}")
     for cand in verdict.candidates:
         lines.append(f"  candidate {cand.id}: {cand.outcome:<12} {cand.reason}: {cand.message}")
     if verdict.branch:

@@ -3,6 +3,7 @@
 
     session     the session of one command
     optimize    a request, end to end (``pipeline.Run``; each candidate: ``candidate``)
+    memory      what earlier runs tried on a target: where it is kept, recalled, added to
     compare     one commit against another
     calibrate   one commit against itself: this machine's noise
     replay      a recorded run again, with its model's replies
@@ -16,20 +17,26 @@ from __future__ import annotations
 from ciopt.flows.artifacts import OutputDir
 from ciopt.flows.calibrate import Calibrated, calibrate_machine
 from ciopt.flows.compare import compare_commits
+from ciopt.flows.memory import BranchStore, LocalStore, Recorded, Store, open_store
 from ciopt.flows.optimize import optimize_request
 from ciopt.flows.replay import Recording, Replayed, read_recording, replay_run
 from ciopt.flows.session import Session
 from ciopt.flows.verdicts import compare_verdict, run_verdict
 
 __all__ = [
+    "BranchStore",
     "Calibrated",
+    "LocalStore",
     "OutputDir",
+    "Recorded",
     "Recording",
     "Replayed",
     "Session",
+    "Store",
     "calibrate_machine",
     "compare_commits",
     "compare_verdict",
+    "open_store",
     "optimize_request",
     "read_recording",
     "replay_run",

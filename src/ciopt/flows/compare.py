@@ -21,6 +21,7 @@ from ciopt.client import (
 )
 from ciopt.errors import CioptError
 from ciopt.flows.session import Session
+from ciopt.flows.stops import with_overruns
 from ciopt.flows.verdicts import compare_verdict
 from ciopt.git import Git
 from ciopt.measure import bench_options, calibration_floors, design, measure_sides
@@ -140,6 +141,7 @@ def _finish(session: Session, verdict: Verdict, sides: Sides, notes: list[str]) 
             "isolation": session.isolation,
         }
     )
+    verdict = with_overruns(verdict, session.ledger)
     session.out.write_verdict(verdict)
     session.out.write_report(render_compare(verdict))
     return verdict

@@ -13,6 +13,7 @@ from ciopt.agent import Model, PolicyRegistry, Predictor, open_models, schema_ha
 from ciopt.client import find_python
 from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
+from ciopt.flows.memory import Store, open_store
 from ciopt.flows.pipeline import Run
 from ciopt.flows.session import Session
 from ciopt.forges import Forge, open_forge
@@ -35,6 +36,7 @@ def optimize_request(
     push: bool = True,
     defaults: Mapping[str, Sequence[str]] | None = None,
     slug: str | None = None,
+    memory: Callable[[Settings, Git, Forge], Store | None] = open_store,
 ) -> Verdict:
     """The run of one request in ``repo``, inside ``session``; ``models`` opens the models.
 
@@ -42,6 +44,7 @@ def optimize_request(
     the thread, ``into`` the branch a pull request goes into, ``push=False`` keeps the result
     to the patch (a fork's pull request), ``defaults`` fills what the text leaves out (the
     functions a pull request changed), ``slug`` names the branch (``ciopt/<slug>``).
+    ``memory`` opens where the memory of earlier runs is kept (a replay's: what it recalled).
     """
     settings, environ = session.settings, session.environ
     tracer, ledger = session.tracer, session.ledger
@@ -85,13 +88,15 @@ def optimize_request(
         request_text=text,
         base=git.resolve(settings.base),
     )
+    executor = session.open_executor()
+    forge = forge or open_forge(settings.forge, settings, environ)
     current = Run(
         settings,
         request,
         git=git,
         predictor=predictor,
-        executor=(executor := session.open_executor()),
-        forge=forge or open_forge(settings.forge, settings, environ),
+        executor=executor,
+        forge=forge,
         tracer=tracer,
         ledger=ledger,
         out=session.out,
@@ -99,6 +104,7 @@ def optimize_request(
         origin=origin,
         into=into,
         push=push,
+        memory=memory(settings, git, forge),
     )
     # from here on an error verdict keeps every candidate evaluated so far
     session.on_error = lambda exc: current.failed(exc, exc.reason)

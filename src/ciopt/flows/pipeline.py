@@ -1,8 +1,9 @@
 """The run of one request, as an explicit sequence of steps.
 
-workspace -> baseline (tests, recording, benchmark, profile) -> propose or repair, then the
-candidate's fate (``candidate.evaluate``), until a budget ends it (or a failure, once a candidate
-is verified: ``stops``) -> verdict -> publish
+workspace -> baseline (tests, recording, benchmark, profile) -> recall the memory of earlier
+runs -> propose or repair, then the candidate's fate (``candidate.evaluate``), until a budget ends
+it (or a failure, once a candidate is verified: ``stops``) -> keep the candidates in the memory
+(however the search ended) -> verdict -> publish
 
 Collaborators (git, model, executor, forge, tracer, ledger) are passed in. ``Run.candidates``
 holds every candidate's fate as it is decided, so a run that fails half-way still reports them.
@@ -46,7 +47,8 @@ from ciopt.errors import BudgetExhausted, RequestError
 from ciopt.executors import Executor, isolation_of
 from ciopt.flows.artifacts import OutputDir
 from ciopt.flows.candidate import Baseline, Bench, evaluate
-from ciopt.flows.stops import Stop, has_verified, stop_for
+from ciopt.flows.memory import RunMemory, Store
+from ciopt.flows.stops import Stop, has_verified, stop_for, with_overruns
 from ciopt.flows.verdicts import run_verdict
 from ciopt.forges import Forge
 from ciopt.git import Git
@@ -88,10 +90,12 @@ class Run:
         origin: Origin | None = None,
         into: str | None = None,
         push: bool = True,
+        memory: Store | None = None,
     ) -> None:
         """``origin``: the forge thread that asked; ``into``: the branch the pull request goes
         into (default: the repository's default); ``push=False``: the result is the patch only
-        (a pull request from a fork, which ciopt cannot push to)."""
+        (a pull request from a fork, which ciopt cannot push to, nor keeps memory for);
+        ``memory``: where the memory of earlier runs is kept (None: nowhere)."""
         self.settings = settings
         self.request = request
         self.git = git
@@ -109,13 +113,17 @@ class Run:
         self.candidates: list[CandidateRecord] = []
         self.notes: list[str] = []
         self.stopped: Stop | None = None  # what ended the search once a candidate was verified
+        self.memory = RunMemory(memory, settings, tracer, self.notes)
 
     def execute(self) -> Verdict:
         bench = self.bench()
         with Worktrees(self.git) as trees:
             base, targets, client = self.baseline(trees, bench)
             context = self.context(base, targets, client)
-            stopped_by = self.iterate(base, context, trees, client, bench)
+            try:
+                stopped_by = self.iterate(base, context, trees, client, bench)
+            finally:  # what the candidates taught is kept, whatever ended the search
+                self.remember()
             return self.publish(bench, stopped_by)
 
     # -- steps ---------------------------------------------------------------------------------
@@ -229,6 +237,7 @@ class Run:
             benchmark=bench_text,
             profile=profile,
             hot_lines=hot_lines,
+            memory=self.memory.recall(base.root, targets),
         )
 
     def profile(
@@ -358,6 +367,17 @@ class Run:
         )
         return record.model_copy(update={"parent": parent})
 
+    def remember(self) -> None:
+        """The candidates, kept in the memory of earlier runs (not a fork's: a stranger's code
+        steered what its model said)."""
+        if self.push:
+            self.memory.keep(
+                self.candidates,
+                run_id=self.tracer.run_id,
+                base=self.base_sha,
+                redact=self.tracer.redactor.text,
+            )
+
     def stop(self, stop: Stop) -> str:
         """The search ends at ``stop`` (traced as ``search.stopped``); its word."""
         self.stopped = stop
@@ -384,7 +404,7 @@ class Run:
     def explain(self, verdict: Verdict) -> Verdict:
         """A title and summary of the winner for the PR; an explanation that fails is a note."""
         winner = next((c for c in self.candidates if c.head and c.head == verdict.head), None)
-        if winner is None or verdict.verdict != "faster":
+        if winner is None or verdict.verdict != "faster" or not self.settings.explain:
             return verdict
         tests = verdict.correctness.tests
         diff = verdict.correctness.differential
@@ -434,6 +454,7 @@ class Run:
             verdict = verdict.model_copy(
                 update={"branch": branch, "budget": self.ledger.snapshot()}
             )
+            verdict = with_overruns(verdict, self.ledger)  # a limit gone past is said
             report = render_report(verdict)  # the pull request's body, and report.md: the same
             if winner is not None and winner.head and branch:
                 pub = self.forge.publish(
@@ -451,6 +472,7 @@ class Run:
                         "budget": self.ledger.snapshot(),
                     }
                 )
+                verdict = with_overruns(verdict, self.ledger)  # publishing took time too
                 sp.set(branch=pub.branch, url=pub.url, updated=pub.updated)
             self.out.write_report(report)
             self.out.write_verdict(verdict)
@@ -498,6 +520,7 @@ class Run:
             origin=self.origin,
             isolation=isolation_of(self.executor),
         )
+        verdict = with_overruns(verdict, self.ledger)
         self.out.write_report(render_report(verdict))
         return verdict
 

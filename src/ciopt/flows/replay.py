@@ -3,7 +3,7 @@
 The repository, base commit, request and settings come from the trace's ``run.config`` event;
 each model call is answered with the recorded reply for the same prompt hash. Measurements are
 taken afresh, so a replay shows whether the verdict holds, not that the numbers repeat. Nothing
-is published.
+is published; the memory of earlier runs is what the recorded run recalled, and nothing is added.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ciopt.agent import ReplayModel, recorded_calls
+from ciopt.agent import MemoryItem, ReplayModel, recorded_calls
 from ciopt.errors import ConfigError
+from ciopt.flows.memory import Recorded
 from ciopt.flows.optimize import optimize_request
 from ciopt.flows.session import Session
 from ciopt.trace import TraceFile, read_trace
@@ -33,6 +34,14 @@ class Recording:
     @property
     def repo(self) -> Path:
         return Path(str(self.trace.header.get("repo") or "."))
+
+    @property
+    def recalled(self) -> list[MemoryItem]:
+        """The memory items the recorded run recalled (its ``memory.retrieved`` event)."""
+        found = [
+            e.get("attrs") or {} for e in self.trace.events if e.get("name") == "memory.retrieved"
+        ]
+        return [MemoryItem.model_validate(item) for a in found for item in a.get("recalled") or []]
 
     def settings(self, *, out: Path, python: str | None) -> dict[str, Any]:
         """The recorded run's settings, at its base commit, publishing nowhere."""
@@ -84,6 +93,7 @@ def replay_run(session: Session, recording: Recording, repo: Path) -> Replayed:
         lambda: str(recording.config["request_text"]),
         repo,
         models=lambda s: {"default": model, **dict.fromkeys(s.model_roles, model)},
+        memory=lambda *_: Recorded(recording.recalled),
     )
     recorded = recording.trace.verdict or ("?", "?")
     then = {str(c.number): f"{c.outcome} ({c.reason})" for c in recording.trace.candidates}

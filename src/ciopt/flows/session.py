@@ -22,6 +22,7 @@ from ciopt.config import Settings, load_settings
 from ciopt.errors import BudgetExhausted, CioptError, ConfigError
 from ciopt.executors import ExecutorOptions, Opened, open_executor
 from ciopt.flows.artifacts import OutputDir
+from ciopt.flows.stops import with_overruns
 from ciopt.trace import Redactor, Tracer, export_otlp, read_trace, write_html
 from ciopt.verdict import Verdict
 
@@ -166,7 +167,7 @@ class Session:
                 verdict = self.on_error(exc)
                 if isinstance(exc, BudgetExhausted):
                     verdict = verdict.model_copy(update={"stopped_by": exc.limit})
-                self.out.write_verdict(verdict)
+                self.out.write_verdict(with_overruns(verdict, self.ledger))
         finally:
             self._closing.close()
             self.tracer.close()

@@ -6,7 +6,8 @@
     local     a branch, and the pull request as a markdown file beside it
     none      nothing published (replays)
     screen    which asks are requests: the rules every forge shares
-    remote    pushing and fetching with a token that never reaches argv or a log
+    remote    pushing and fetching with a token that never reaches argv or a log; a file kept on
+              a branch of its own (``Remote``)
     fork      is this job running for a fork's pull request (no secrets)?
 
 Add one by writing a module against ``Forge`` and registering it in ``FORGES``. Hosted forges are
@@ -35,6 +36,7 @@ from ciopt.forges.base import (
 from ciopt.forges.fork import fork_context
 from ciopt.forges.local import LocalForge
 from ciopt.forges.none import NoForge
+from ciopt.forges.remote import Remote
 from ciopt.forges.screen import screen_ask
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "Links",
     "Person",
     "Publication",
+    "Remote",
     "Rules",
     "Thread",
     "fork_context",

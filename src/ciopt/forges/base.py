@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from ciopt.errors import ConfigError
+from ciopt.forges.remote import Remote
 from ciopt.git import Git
 
 __all__ = [
@@ -178,6 +179,11 @@ class Forge(Protocol):
         ...
 
     def links(self, environ: Mapping[str, str]) -> Links: ...
+
+    def remote(self) -> Remote | None:
+        """The repository on the forge, reached with the token: where branches go (the memory
+        branch too); None for forges without one (``local``, ``none``)."""
+        ...
 
     def publish(
         self,

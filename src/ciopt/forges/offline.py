@@ -16,6 +16,7 @@ from ciopt.forges.base import (
     Thread,
     unsupported,
 )
+from ciopt.forges.remote import Remote
 from ciopt.git import Git
 
 __all__ = ["Offline"]
@@ -59,3 +60,6 @@ class Offline:
 
     def links(self, environ: Mapping[str, str]) -> Links:
         return Links()
+
+    def remote(self) -> Remote | None:
+        return None

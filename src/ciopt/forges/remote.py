@@ -9,7 +9,9 @@ configuration nobody else wrote:
 - push: the commit is fetched from the client's repository into the bare one (a local fetch,
   without the token), then pushed from there with the token;
 - fetch: the refs are fetched from the forge into the bare repository with the token, then from
-  there into the client's repository without it; their commits are the bare repository's.
+  there into the client's repository without it; their commits are the bare repository's;
+- a file kept on a branch of its own (the memory of earlier runs): read, and committed anew, in
+  the bare repository alone; the client's repository is not involved.
 
 The token goes to git as an ``http.extraHeader`` through ``GIT_CONFIG_*`` variables (the way
 actions/checkout hands it over), so it is not in the command line, the remote URL, or any
@@ -21,17 +23,20 @@ from __future__ import annotations
 
 import base64
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from ciopt.errors import ConfigError, RepoError
 from ciopt.git import Git, run_git
+from ciopt.proc import Completed
 
 __all__ = ["Remote"]
 
 PUBLISHED = "refs/ciopt/publish"
+TIP = "refs/ciopt/tip"  # a branch's commit, as fetched into the bare repository
 TRANSPORTS = ("https", "http", "file")
 
 
@@ -81,22 +86,71 @@ class Remote:
                 )
         return shas
 
+    def read_file(self, branch: str, path: str) -> str | None:
+        """The text of ``path`` on ``branch``; None when the branch or the file is not there."""
+        with _bare(self.timeout) as bare:
+            tip = self._tip(bare, branch)
+            return None if tip is None else _text_at(bare, tip, path)
+
+    def commit_file(
+        self,
+        branch: str,
+        path: str,
+        update: Callable[[str | None], str],
+        message: str,
+        *,
+        attempts: int = 3,
+    ) -> str:
+        """One new commit on ``branch`` holding only ``path``, its text ``update(old)`` (``old``:
+        the branch's text, None when there is none yet); the branch begins as an orphan.
+
+        Pushed without force: when another job moved the branch meanwhile, it is fetched again
+        and ``update`` applied to its text anew, up to ``attempts`` times. The new commit."""
+        with _bare(self.timeout) as bare:
+            for _ in range(attempts):
+                tip = self._tip(bare, branch)
+                old = None if tip is None else _text_at(bare, tip, path)
+                commit = _commit(bare, path, update(old), message, parent=tip)
+                refspec = f"{commit}:{_head(branch)}"
+                pushed = self._git(bare, "push", "--porcelain", self.url, refspec)
+                if pushed.ok:
+                    return commit
+                if "[rejected]" not in pushed.stdout:  # not a race: the forge refused it
+                    self._failed(pushed, "push")
+        raise RepoError(
+            f"the branch {branch} kept moving while ciopt pushed to it ({attempts} tries)",
+            reason="push_failed",
+        )
+
+    def _tip(self, bare: Path, branch: str) -> str | None:
+        """Fetch ``branch`` into ``bare`` (as ``TIP``); its commit, None when there is none."""
+        if not self._forge(bare, "ls-remote", "--heads", self.url, _head(branch)):
+            return None
+        self._forge(bare, "fetch", "--quiet", "--no-tags", self.url, f"+{_head(branch)}:{TIP}")
+        return Git(bare).resolve(TIP)
+
     def _forge(self, bare: Path, *args: str) -> str:
         """``git ARGS`` in ciopt's own bare repository, with the token, to the forge."""
+        done = self._git(bare, *args)
+        if not done.ok:
+            self._failed(done, args[0])
+        return done.stdout.strip()
+
+    def _git(self, bare: Path, *args: str) -> Completed:
         config = {}
         if self._token:
             basic = base64.b64encode(f"{self._user}:{self._token}".encode()).decode()
             config["http.extraHeader"] = f"Authorization: Basic {basic}"
-        done = run_git(
+        return run_git(
             args, cwd=bare, timeout=self.timeout, protocols=(self.transport,), config=config
         )
-        if not done.ok:
-            raise RepoError(
-                f"git {args[0]} to the forge failed: {done.tail(2)}; check that the token may "
-                "push (contents: write on GitHub, write_repository on GitLab)",
-                reason="push_failed" if args[0] == "push" else "fetch_failed",
-            )
-        return done.stdout.strip()
+
+    def _failed(self, done: Completed, command: str) -> NoReturn:
+        raise RepoError(
+            f"git {command} to the forge failed: {done.tail(2)}; check that the token may "
+            "push (contents: write on GitHub, write_repository on GitLab)",
+            reason="push_failed" if command == "push" else "fetch_failed",
+        )
 
 
 def _transport(url: str) -> str:
@@ -130,6 +184,23 @@ def _bare(timeout: float) -> Iterator[Path]:
         if not done.ok:
             raise RepoError(f"git init --bare in {tmp} failed: {done.tail(2)}")
         yield path
+
+
+def _head(branch: str) -> str:
+    return f"refs/heads/{branch}"
+
+
+def _text_at(bare: Path, commit: str, path: str) -> str | None:
+    done = run_git(["show", "--no-textconv", f"{commit}:{path}"], cwd=bare, timeout=60)
+    return done.stdout if done.ok else None
+
+
+def _commit(bare: Path, path: str, text: str, message: str, *, parent: str | None) -> str:
+    """A commit in ``bare`` whose tree holds only ``path`` with ``text``, on ``parent``."""
+    git = Git(bare)
+    blob = git("hash-object", "-w", "--stdin", stdin=text)
+    tree = git("mktree", stdin=f"100644 blob {blob}\t{path}\n")
+    return git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message)
 
 
 def _take(bare: Path, repo: Git, head: str, timeout: float) -> None:

@@ -113,7 +113,9 @@ def function_rows(profiler: cProfile.Profile, root: str) -> list[dict[str, Any]]
     stats = pstats.Stats(profiler)
     rows = []
     for (filename, lineno, func), (_cc, ncalls, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        if filename == "~":  # built-ins: realpath("~") would land under a ROOT that is the cwd
+        # built-ins ("~") and code with no file ("<frozen importlib._bootstrap>", "<string>"):
+        # realpath() would land them under a ROOT that is the cwd
+        if filename == "~" or filename.startswith("<"):
             continue
         path = os.path.realpath(filename)
         if not path.startswith(root + os.sep):

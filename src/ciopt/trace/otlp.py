@@ -28,6 +28,7 @@ _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 GEN_AI = {  # llm.call attribute -> GenAI semantic-convention attribute
     "provider": "gen_ai.provider.name",
     "model": "gen_ai.request.model",
+    "max_tokens": "gen_ai.request.max_tokens",
     "response_model": "gen_ai.response.model",
     "input_tokens": "gen_ai.usage.input_tokens",
     "output_tokens": "gen_ai.usage.output_tokens",

@@ -16,6 +16,7 @@ astdiff       which functions differ between two versions of a file
 from __future__ import annotations
 
 from ciopt.verify.astdiff import changed_functions
+from ciopt.verify.cache import default_cache_dir
 from ciopt.verify.guard import ALWAYS_FORBIDDEN, violations
 from ciopt.verify.parity import TestRun, judge_tests, run_tests
 from ciopt.verify.verifier import Rejection, Scope, Verifier, recording_selectors, replay_options
@@ -27,6 +28,7 @@ __all__ = [
     "TestRun",
     "Verifier",
     "changed_functions",
+    "default_cache_dir",
     "judge_tests",
     "recording_selectors",
     "replay_options",

@@ -436,6 +436,8 @@ def _after(base: Any, head: Any, tol: Tolerance) -> str | None:
     """How the arguments after the call differ (a mutation), as ``args[i]`` or ``kwargs[k]``."""
     if base is None or head is None:
         return None
+    if "items" not in base or "items" not in head:  # over the size bound: a digest of both
+        return difference(base, head, tol, "args and kwargs")
     args_a, kwargs_a = base["items"]
     args_b, kwargs_b = head["items"]
     return difference(args_a, args_b, tol, "args") or difference(kwargs_a, kwargs_b, tol, "kwargs")

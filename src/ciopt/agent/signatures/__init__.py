@@ -1,7 +1,7 @@
 """The run's signatures: what the model is asked, typed both ways, and the registry by id.
 
     signature   the machinery: input and output models, templates, demos, the schema hash
-    propose     the target and its context in, SEARCH/REPLACE edits out
+    propose     the target and its context in, edits out (whole definitions or SEARCH/REPLACE)
     repair      a rejected candidate and why, edits that fix it out
     explain     the verified winner in, a title and summary for the pull request out
 
@@ -23,10 +23,11 @@ from ciopt.agent.signatures.propose import (
     TargetRef,
 )
 from ciopt.agent.signatures.repair import REPAIR, FailedCandidate, RepairInput
-from ciopt.agent.signatures.signature import DemoText, Signature
+from ciopt.agent.signatures.signature import OUTPUT_FORMATS, DemoText, OutputFormat, Signature
 
 __all__ = [
     "EXPLAIN",
+    "OUTPUT_FORMATS",
     "PROPOSE",
     "REPAIR",
     "SIGNATURES",
@@ -36,6 +37,7 @@ __all__ = [
     "Explanation",
     "FailedCandidate",
     "HotSpot",
+    "OutputFormat",
     "Proposal",
     "ProposeInput",
     "RepairInput",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from ciopt.agent.context import Caller, HotLine
-from ciopt.agent.edits import SEARCH, Edit, parse_edits
+from ciopt.agent.edits import Edit
 from ciopt.agent.ir import Blobs, Block, templates
+from ciopt.agent.locate import locate, name_parts
+from ciopt.agent.memory import Recalled
+from ciopt.agent.replies import read_reply
 from ciopt.agent.signatures.signature import Signature
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "TargetRef",
     "context_blocks",
     "decode_edits",
+    "format_values",
     "inline",
 ]
 
@@ -59,6 +63,7 @@ class ProposeInput(BaseModel):
     profile: list[HotSpot] = []
     hot_lines: list[HotLine] = []
     attempts: list[Attempt] = []
+    memory: list[Recalled] = []  # what earlier runs tried on these targets
 
 
 class Proposal(BaseModel):
@@ -77,7 +82,7 @@ def inline(name: str, title: str, macro_name: str, *args: Any) -> Block:
 
 
 def context_blocks(inputs: ProposeInput, blobs: Blobs, *, verb: str = "Make") -> list[Block]:
-    blocks = [inline("task", "Task", "task", inputs.targets, verb)]
+    blocks = [inline("task", "Task", "task", inputs.targets, verb, " faster")]
     for f in inputs.files:
         blocks.append(
             blobs.context(f"file:{f.path}", f"Current contents of `{f.path}`", f.text, "python")
@@ -95,18 +100,52 @@ def context_blocks(inputs: ProposeInput, blobs: Blobs, *, verb: str = "Make") ->
     if inputs.hot_lines:
         title = "Hottest lines of the target's file (line profile, baseline)"
         blocks.append(inline("hot_lines", title, "hot_lines", inputs.hot_lines))
+    if inputs.memory:
+        title = "What earlier runs tried on this target"
+        blocks.append(inline("memory", title, "memory", inputs.memory))
     if inputs.attempts:
         title = "Earlier attempts and what happened to them"
         blocks.append(inline("attempts", title, "attempts", inputs.attempts))
     return blocks
 
 
-def decode_edits(text: str) -> Proposal:
-    """A rationale paragraph, then SEARCH/REPLACE blocks (``EditError`` when there are none)."""
-    edits = parse_edits(text)
-    head = text.split(SEARCH, 1)[0].strip().splitlines()
-    rationale = " ".join(line.strip() for line in head[:-1] if line.strip())
-    return Proposal(rationale=rationale[:4000], edits=edits)
+class Sources(Protocol):
+    """What propose and repair both give: the targets and the files that hold them."""
+
+    @property
+    def targets(self) -> list[TargetRef]: ...
+
+    @property
+    def files(self) -> list[SourceFile]: ...
+
+
+def decode_edits(text: str, inputs: Sources) -> Proposal:
+    """A rationale, then SEARCH/REPLACE blocks or the targets' whole new definitions in code
+    blocks (``replies``); ``EditError`` when there are none that can be used."""
+    targets = [(t.path, t.qualname) for t in inputs.targets]
+    rationale, edits = read_reply(text, targets, {f.path: f.text for f in inputs.files})
+    return Proposal(rationale=rationale, edits=edits)
+
+
+def format_values(inputs: Sources) -> dict[str, Any]:
+    """The targets as the format templates show them: path, name, def line(s), first lines."""
+    files = {f.path: f.text for f in inputs.files}
+    shown = []
+    for t in inputs.targets:
+        where = locate(files[t.path], t.path, t.qualname) if t.path in files else None
+        shown.append(
+            {
+                "path": t.path,
+                "qualname": t.qualname,
+                "name": (name_parts(t.qualname) or [t.qualname])[-1],
+                "owner": where.owner if where else "",  # the class of a method
+                "outer": where.outer if where else "",  # the function holding a nested one
+                "signature": where.signature() if where else "",
+                "first_lines": where.first_lines() if where else "",
+                "decorated": bool(where and where.start < where.head),
+            }
+        )
+    return {"targets": shown}
 
 
 PROPOSE: Signature[ProposeInput, Proposal] = Signature(
@@ -115,4 +154,6 @@ PROPOSE: Signature[ProposeInput, Proposal] = Signature(
     outputs=Proposal,
     context=context_blocks,
     text_decoder=decode_edits,
+    format_values=format_values,
+    demo_fields=("targets", "files"),
 )

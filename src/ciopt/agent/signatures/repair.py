@@ -12,6 +12,7 @@ from ciopt.agent.signatures.propose import (
     TargetRef,
     context_blocks,
     decode_edits,
+    format_values,
 )
 from ciopt.agent.signatures.signature import Signature
 
@@ -52,4 +53,5 @@ REPAIR: Signature[RepairInput, Proposal] = Signature(
     outputs=Proposal,
     context=_blocks,
     text_decoder=decode_edits,
+    format_values=format_values,
 )

@@ -1,9 +1,10 @@
 """Signatures: a typed input model, a typed output model, and how to prompt for one from the other.
 
 A signature is data plus templates: ``<id>.system.j2`` (the role), ``<id>.instruction.j2`` (the
-default instruction, which a policy may replace), ``<id>.format.j2`` (the reply format asked for in
-tolerant mode; strict mode asks for JSON of the output schema), and a ``context`` function that
-turns the inputs into context blocks, large ones as blobs.
+default instruction, which a policy may replace), ``<id>.format.<output format>.j2`` (the reply
+format asked for in tolerant mode, rendered with ``format_values`` of the inputs so that its
+example is the target's own code; strict mode asks for JSON of the output schema), and a
+``context`` function that turns the inputs into context blocks, large ones as blobs.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from ciopt.agent.hashing import sha256_hex
 from ciopt.agent.ir import Blobs, Block, PromptIR, render, templates
 
-__all__ = ["DemoText", "Signature"]
+__all__ = ["OUTPUT_FORMATS", "DemoText", "OutputFormat", "Signature"]
 
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
+# how a reply gives code changes: the new definition whole, or SEARCH/REPLACE edits
+OutputFormat = Literal["whole_definition", "search_replace"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("whole_definition", "search_replace")
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,13 @@ class Signature(Generic[In, Out]):
     inputs: type[In]
     outputs: type[Out]
     context: Callable[[In, Blobs], list[Block]]
-    # tolerant decoding of a reply that is not JSON (SEARCH/REPLACE edits); None: JSON only
-    text_decoder: Callable[[str], Out] | None = None
+    # tolerant decoding of a reply that is not JSON (edits), given the inputs; None: JSON only
+    text_decoder: Callable[[str, In], Out] | None = None
+    # the values the format templates are rendered with (the target's path, its def line, ...)
+    format_values: Callable[[In], Mapping[str, Any]] | None = None
+    # the inputs a few-shot demo shows (None: all): the task and its source, not another
+    # project's profile or benchmark, which only lengthen the prompt of the model it teaches
+    demo_fields: tuple[str, ...] | None = None
 
     @property
     def schema_hash(self) -> str:
@@ -60,9 +69,14 @@ class Signature(Generic[In, Out]):
     def instruction(self) -> str:
         return self.template("instruction")
 
-    def output_format(self, mode: str) -> str:
+    def output_format(
+        self, mode: str, fmt: OutputFormat = "whole_definition", inputs: In | None = None
+    ) -> str:
+        """What the reply must look like: ``fmt`` in tolerant mode, else JSON of the schema."""
         if mode == "tolerant" and self.text_decoder is not None:
-            return self.template("format")
+            values = self.format_values
+            shown = values(inputs) if values is not None and inputs is not None else {}
+            return self.template(f"format.{fmt}", **shown)
         schema = json.dumps(self.outputs.model_json_schema(), indent=1, sort_keys=True)
         return templates().get_template("json_format.j2").render(schema=schema).strip()
 
@@ -74,15 +88,20 @@ class Signature(Generic[In, Out]):
         instruction: str | None = None,
         demos: Sequence[DemoText] = (),
         mode: str = "tolerant",
+        output_format: OutputFormat = "whole_definition",
     ) -> tuple[PromptIR, Blobs]:
         """The prompt IR for ``inputs`` and the blobs it refers to."""
         blobs = Blobs()
+        reply = self.output_format(mode, output_format, inputs)
         blocks = [
             Block(kind="system", name="system", text=self.template("system")),
-            Block(kind="output_format", name="format", text=self.output_format(mode)),
+            Block(kind="output_format", name="format", text=reply),
         ]
         for demo in demos:
-            shown = self.inputs.model_validate(dict(demo.inputs))
+            kept = self.demo_fields
+            shown = self.inputs.model_validate(
+                {k: v for k, v in demo.inputs.items() if kept is None or k in kept}
+            )
             blocks.append(
                 Block(
                     kind="demo",

@@ -298,7 +298,7 @@ class GitHubForge:
             raise ConfigError(f"{thread.key} is an issue, not a pull request: no branch to fetch")
         base_ref = thread.base_ref or self.thread(thread.number, "pull").base_ref
         refs = [f"refs/pull/{thread.number}/head", f"refs/heads/{base_ref}"]
-        head, base = self._remote().fetch_all(repo, refs)
+        head, base = self.remote().fetch_all(repo, refs)
         return head, base
 
     def links(self, environ: Mapping[str, str]) -> Links:
@@ -321,7 +321,7 @@ class GitHubForge:
         body: str,
         base: str | None = None,
     ) -> Publication:
-        self._remote().push(repo, head, branch)
+        self.remote().push(repo, head, branch)
         body = fit(body)
         with self._calling(f"open the pull request for {branch}", "pull-requests: write"):
             pull = self._open_pull(branch)
@@ -361,7 +361,7 @@ class GitHubForge:
                 return None
             raise
 
-    def _remote(self) -> Remote:
+    def remote(self) -> Remote:
         url = self._push_url
         if not url:
             with self._calling("read the repository's clone URL", "contents: read"):

@@ -270,7 +270,7 @@ class GitLabForge:
             raise ConfigError(f"{thread.key} is an issue; only merge requests have code to fetch")
         base_ref = thread.base_ref or self.thread(thread.number, "pull").base_ref
         refs = [f"refs/merge-requests/{thread.number}/head", f"refs/heads/{base_ref}"]
-        head, base = self._remote().fetch_all(repo, refs)
+        head, base = self.remote().fetch_all(repo, refs)
         return head, base
 
     def links(self, environ: Mapping[str, str]) -> Links:
@@ -287,7 +287,7 @@ class GitLabForge:
         body: str,
         base: str | None = None,
     ) -> Publication:
-        self._remote().push(repo, head, branch)
+        self.remote().push(repo, head, branch)
         with self._api(f"opening the merge request for {branch}"):
             mr = self._open_mr(branch)
             if mr is None:
@@ -316,7 +316,7 @@ class GitLabForge:
         mrs = self._p.mergerequests.list(state="opened", source_branch=branch, get_all=True)
         return mrs[0].attributes if mrs else None
 
-    def _remote(self) -> Remote:
+    def remote(self) -> Remote:
         url = self._push_url or str(self._project_data()["http_url_to_repo"])
         return Remote(url, user="oauth2", token=self._token)
 

@@ -1,0 +1,5 @@
+"""Walking dependency graphs."""
+
+from cx_graphs.walk import reachable
+
+__all__ = ["reachable"]

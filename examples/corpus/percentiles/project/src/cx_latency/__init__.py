@@ -1,0 +1,5 @@
+"""Latency percentiles for the service dashboard."""
+
+from cx_latency.pct import percentiles
+
+__all__ = ["percentiles"]

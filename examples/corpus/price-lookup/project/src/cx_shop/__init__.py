@@ -1,0 +1,5 @@
+"""Pricing shopping carts from a catalog."""
+
+from cx_shop.pricing import order_total
+
+__all__ = ["order_total"]

@@ -1,0 +1,5 @@
+"""Validating CSV imports."""
+
+from cx_import.validate import rows_complete
+
+__all__ = ["rows_complete"]
