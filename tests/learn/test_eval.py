@@ -133,6 +133,7 @@ def test_a_second_eval_runs_nothing_and_reads_the_cache(
         model="trap", python=client_python, executor="local", cache_dir=tmp_path / "cache"
     )
     lines: list[str] = []
+    ran: list[float] = []  # what the runs took, by the totals
 
     def run(out: Path) -> bool:
         lines.clear()
@@ -146,6 +147,7 @@ def test_a_second_eval_runs_nothing_and_reads_the_cache(
         assert summary.policy == POLICY.id
         assert [r["policy"] for r in result.receipts] == [POLICY.id]  # promoted in the task repo
         assert result.llm_calls == 1 and result.output_tokens > 0
+        ran.append(summary.totals.run_s)
         return result.cached
 
     assert not run(tmp_path / "first")
@@ -161,3 +163,4 @@ def test_a_second_eval_runs_nothing_and_reads_the_cache(
     assert lines[1] == "task 1/1 dedupe: rejected (tests_failed), reward 0.200 (cached)"
     assert not (tmp_path / "second" / "dedupe").exists()
     assert json.loads((tmp_path / "second" / "eval.json").read_text())["totals"]["cached"] == 1
+    assert ran[1] == ran[0] > 0  # a cached task counts the run it recorded

@@ -56,7 +56,8 @@ class EvalTotals(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # this eval's own
+    run_s: float = 0.0  # the tasks' runs', summed: a cached task counts the run it recorded
     cached: int = 0  # tasks whose result came from the cache
     errors: int = 0  # tasks whose run failed
 
@@ -96,6 +97,7 @@ def totals(results: Sequence[TaskResult], wall_s: float) -> EvalTotals:
         output_tokens=sum(r.output_tokens for r in results),
         cost_usd=sum(r.cost_usd for r in results),
         wall_s=round(wall_s, 3),
+        run_s=round(sum(r.wall_s for r in results), 3),
         cached=sum(r.cached for r in results),
         errors=sum(r.error is not None for r in results),
     )
