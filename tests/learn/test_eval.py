@@ -43,6 +43,10 @@ def test_the_cache_key_follows_policy_task_files_model_and_options(corpus: Path)
     key = cache_key(task, None, options)
     assert cache_key(task, None, EvalOptions(model="reference", cache=False)) == key
     assert cache_key(task, POLICY, options) != key
+    # a policy's notes and figures do not change how it prompts: a compiled one shares the runs
+    told = Policy.model_validate({**POLICY.dump(), "notes": "compiled for a model"})
+    assert told.id != POLICY.id
+    assert cache_key(task, told, options) == cache_key(task, POLICY, options)
     assert cache_key(task, None, EvalOptions(model="trap")) != key
     assert cache_key(task, None, EvalOptions(model="reference", api_base="http://h:1")) != key
     assert cache_key(task, None, EvalOptions(model="reference", candidates=2)) != key

@@ -153,6 +153,13 @@ class Policy(BaseModel):
     def id(self) -> str:
         return sha256_hex(self.dump())
 
+    @property
+    def prompting_id(self) -> str:
+        """sha256 of what shapes its prompts, not of its notes, figures or provenance: a compiled
+        policy prompts as the search point it was measured as (the eval cache keeps runs by it)."""
+        told = ("notes", "provenance", "evaluation")
+        return sha256_hex({k: v for k, v in self.dump().items() if k not in told})
+
     def dump(self) -> dict[str, Any]:
         doc = self.model_dump(mode="json", by_alias=True)
         for key in ("provenance", "evaluation"):  # absent when unset: a written policy's id holds

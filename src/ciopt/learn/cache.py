@@ -1,7 +1,8 @@
 """Task results kept between evals: a task run again with the same everything is not run again.
 
 The key is sha256 over everything a task's result depends on: the signatures (ids and schema
-hashes) and the prompt templates, the policy, the task's project and request,
+hashes) and the prompt templates, the policy (what shapes its prompts: a compiled policy shares
+the runs of the search point it was measured as), the task's project and request,
 ``METRIC_VERSION``, the task's name, the model and its endpoint, and the run's options
 (candidates, limits, interpreter, executor, measurement, seed). Entries are
 ``<cache dir>/eval/<key>.json``, readable by ciopt's user alone. A run that failed is not kept:
@@ -30,7 +31,7 @@ def cache_key(task: Task, policy: Policy | None, options: EvalOptions) -> str:
     parts = {
         "signatures": schema_hashes(),
         "prompts": prompts_hash(),
-        "policy": policy.id if policy else "default",
+        "policy": policy.prompting_id if policy else "default",
         "task_files": task.run_digest(),
         "metric_version": METRIC_VERSION,
         "task": task.name,
