@@ -188,6 +188,7 @@ def test_the_search_can_be_narrowed_to_some_variants_formats_and_train_tasks() -
         progress=lambda _line: None,
     )
     assert compiled.variant == "concise, whole_definition"
+    assert "4 train and 2 holdout tasks" in compiled.policy.notes  # the train tasks it used
     assert {t.label for t in compiled.trials} == {
         "default, whole_definition",
         "concise, whole_definition",

@@ -143,7 +143,7 @@ def compile_policy(
     )
     notes = (
         f"compiled for {origin.model}: {best.best.label}, {len(chosen.demos)} demo(s), "
-        f"{len(train)} train and {len(holdout)} holdout tasks"
+        f"{len(order)} train and {len(holdout)} holdout tasks"
     )
     policy = Policy.model_validate(
         {
