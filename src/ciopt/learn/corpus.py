@@ -71,10 +71,6 @@ class Task(BaseModel):
         """The request text a run of this task answers."""
         return f"target={self.target} bench={self.bench} candidates={candidates}"
 
-    def digest(self) -> str:
-        """sha256 over the task's files (its whole folder), as ``Suite.hash`` counts them."""
-        return files_hash(self.root.parent, [self.root])
-
     def run_digest(self) -> str:
         """sha256 over what a run of the task depends on: its project and its request; not the
         words and figures that describe it (a new reference figure keeps cached runs)."""
