@@ -7,6 +7,9 @@ STAMP := $(VENV)/.installed
 # The example project's own environment, as a client would have it: pytest and pytest-benchmark.
 CLIENT := build/client-venv
 CLIENT_STAMP := $(CLIENT)/.installed
+# The live trace stores tests/trace/sinks start: Arize Phoenix and moto's S3 server (make stores)
+STORES := build/stores
+STORES_STAMP := $(STORES)/.installed
 # Node 22 and gitlab-ci-local for tests/gitlab_ci (make tools)
 TOOLS := build/tools
 TOOLS_STAMP := $(TOOLS)/.installed
@@ -60,9 +63,10 @@ demo: $(STAMP) $(CLIENT_STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples/make_example_repo.py examples/power dagger/src requirements
+	$(BIN)/ruff check src tests examples/make_example_repo.py examples/power dagger/src requirements \
+		packaging
 	$(BIN)/ruff format --check src tests examples/make_example_repo.py examples/power dagger/src \
-		requirements
+		requirements packaging
 	$(BIN)/lint-imports  # the layers, no circles, one way into each package: [tool.importlinter]
 
 typecheck: $(STAMP)
@@ -71,12 +75,21 @@ typecheck: $(STAMP)
 # CIOPT_REQUIRE_TOOLS: a test whose tools are missing fails instead of skipping. The slowest
 # tests are listed at the end, to keep the suite's time in view; PYTEST_ARGS adds more options.
 PYTEST_ARGS ?=
-pytest: $(STAMP) $(CLIENT_STAMP) $(TOOLS_STAMP)
-	CIOPT_REQUIRE_TOOLS=1 CIOPT_TEST_CLIENT_PYTHON=$(CLIENT)/bin/python $(BIN)/python -m pytest -q \
+pytest: $(STAMP) $(CLIENT_STAMP) $(TOOLS_STAMP) $(STORES_STAMP)
+	CIOPT_REQUIRE_TOOLS=1 CIOPT_TEST_CLIENT_PYTHON=$(CLIENT)/bin/python \
+		CIOPT_TEST_STORES=$(STORES)/bin $(BIN)/python -m pytest -q \
 		--durations=15 $(PYTEST_ARGS)
 
-clean:
+clean:  # build/ holds build/deb too
 	rm -rf $(VENV) build .mypy_cache .ruff_cache ciopt-out
+
+# The Debian package: build/deb/ciopt_<version>_amd64.deb, by dpkg-deb from packaging/debian/
+# (build.py says what goes in). It ships ciopt's wheel and every wheel of its lock (downloaded
+# hash-checked, once per lock); its postinst makes /opt/ciopt/venv from them with Debian's
+# python3, offline. Install it with `apt-get install ./build/deb/ciopt_*.deb`.
+.PHONY: deb
+deb: $(STAMP)
+	$(BIN)/python packaging/debian/build.py --out build/deb
 
 # Tools the tests run: gitlab-ci-local (runs templates/gitlab-ci.yml offline) on Node 22, both
 # from npm, pinned by tests/tools/package-lock.json and installed into build/tools.
@@ -89,6 +102,18 @@ $(TOOLS_STAMP): tests/tools/package.json tests/tools/package-lock.json
 	cp tests/tools/package.json tests/tools/package-lock.json $(TOOLS)/
 	npm ci --prefix $(TOOLS) --no-audit --no-fund --loglevel=error
 	touch $(TOOLS_STAMP)
+
+# Phoenix and moto are servers the tests talk to over HTTP, not libraries ciopt imports: their own
+# virtualenv, from their own lock, installed by uv (a thousand-megabyte tree; pip takes minutes).
+.PHONY: stores
+stores: $(STORES_STAMP)
+
+$(STORES_STAMP): requirements/stores.lock $(STAMP)
+	rm -rf $(STORES)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(STORES)
+	$(BIN)/uv pip install --quiet --python $(STORES)/bin/python --require-hashes --no-deps \
+		--only-binary=:all: -r requirements/stores.lock
+	touch $(STORES_STAMP)
 
 # src/ciopt/requirements.lock: every package ciopt needs, each pinned with its hashes, extras'
 # targets included. The GitHub Action and the GitLab component install it with --no-deps, so pip
@@ -114,6 +139,11 @@ lock:
 	$(LOCK_VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" --constraint requirements/dev.lock \
 		--output-file requirements/client.lock requirements/client.in
+	# the live trace stores the sink tests start (their own venv: Phoenix is a whole server)
+	$(LOCK_VENV)/bin/uv pip compile $(LOCK_FLAGS) --quiet --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 --generate-hashes \
+		--custom-compile-command "make lock" --output-file requirements/stores.lock \
+		requirements/stores.in
 	# the Dagger module: the SDK's dependencies at the same versions (the engine vendors the SDK)
 	echo dagger-io | $(LOCK_VENV)/bin/uv pip compile - --quiet --universal --python-version 3.11 \
 		--generate-hashes --constraint src/ciopt/requirements.lock --no-emit-package dagger-io \

@@ -27,8 +27,15 @@ class Need:
     present: Callable[[], bool]
 
 
-def command(name: str) -> Callable[[], bool]:
-    return lambda: shutil.which(name) is not None
+def command(name: str, *, sbin: bool = False) -> Callable[[], bool]:
+    """On PATH; with ``sbin``, or in /usr/sbin or /sbin, which a user's PATH often lacks."""
+    extra = ("/usr/sbin", "/sbin") if sbin else ()
+
+    def present() -> bool:
+        path = os.pathsep.join([os.environ.get("PATH", os.defpath), *extra])
+        return shutil.which(name, path=path) is not None
+
+    return present
 
 
 def venv_works() -> bool:  # Debian splits venv's pip bootstrap into python3-venv
@@ -50,6 +57,11 @@ TEST = (
     Need("rsync", "gitlab-ci-local copies artifacts with it", command("rsync")),
     Need("npm", "make tools installs Node 22 and gitlab-ci-local", command("npm")),
     Need("valgrind", "instruction counts", command("valgrind")),
+    Need(
+        "debootstrap",
+        "the Debian package's test installs it into a fresh Debian root",
+        command("debootstrap", sbin=True),
+    ),
 )
 TARGETS = {"demo": DEMO, "test": TEST}
 

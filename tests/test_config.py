@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ciopt.config import Limits, Settings, load_settings
+from ciopt.config import Limits, OtlpSinkSettings, S3SinkSettings, Settings, load_settings
 from ciopt.errors import ConfigError, RequestError
 
 
@@ -262,3 +262,76 @@ def test_cli_limits_merge_key_by_key_over_the_repo_files(tmp_path: Path) -> None
     settings = load_settings(tmp_path, limits={"candidates": 2})
     assert (settings.limits.llm_calls, settings.limits.cost_usd) == (3, 1.5)
     assert settings.limits.candidates == 2
+
+
+def test_jira_settings_come_from_the_repo_and_the_environment(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_pyproject(
+        repo,
+        '[tool.ciopt.jira]\ngroups = ["ciopt-users"]\n'
+        'transitions = { running = "In Progress" }\nlabels = { done = "ciopt-done" }\n',
+    )
+    monkeypatch.setenv("CIOPT_JIRA__PROJECT_ROLES", '["Developers"]')
+    jira = load_settings(repo).jira
+    assert (jira.groups, jira.project_roles) == (["ciopt-users"], ["Developers"])
+    assert jira.transitions == {"running": "In Progress"} and jira.labels == {"done": "ciopt-done"}
+    assert (jira.forge, jira.auth, jira.token_variable) == ("auto", "auto", "JIRA_API_TOKEN")
+
+
+def test_a_jira_state_that_does_not_exist_is_refused(repo: Path) -> None:
+    write_ciopt_toml(repo, '[jira]\ntransitions = { started = "In Progress" }\n')
+    with pytest.raises(
+        ConfigError, match=r"setting 'jira\.transitions\.started.*'running', 'done' or 'failed'"
+    ):
+        load_settings(repo)
+
+
+def test_trace_sinks_come_from_the_repo_file_and_the_environment(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_ciopt_toml(
+        repo,
+        '[[trace_sinks]]\nkind = "otlp"\nendpoint = "https://otel.example.com"\n'
+        'headers_from_env = { authorization = "OTEL_AUTH" }\n\n'
+        '[[trace_sinks]]\nkind = "s3"\nbucket = "ciopt-traces"\n'
+        'endpoint_url = "http://minio:9000"\n',
+    )
+    otlp, s3 = load_settings(repo).trace_sinks
+    assert isinstance(otlp, OtlpSinkSettings) and isinstance(s3, S3SinkSettings)
+    assert (otlp.kind, otlp.endpoint, otlp.headers_from_env) == (
+        "otlp",
+        "https://otel.example.com",
+        {"authorization": "OTEL_AUTH"},
+    )
+    assert (otlp.timeout_s, otlp.retries) == (10.0, 1)
+    assert (s3.kind, s3.bucket, s3.prefix, s3.endpoint_url) == (
+        "s3",
+        "ciopt-traces",
+        "ciopt",
+        "http://minio:9000",
+    )
+    assert Settings().trace_sinks == []
+    monkeypatch.setenv("CIOPT_TRACE_SINKS", '[{"kind": "s3", "bucket": "other"}]')
+    [only] = load_settings(repo).trace_sinks
+    assert isinstance(only, S3SinkSettings) and only.bucket == "other"
+
+
+@pytest.mark.parametrize(
+    ("sink", "said"),
+    [
+        ('kind = "kafka"', r"setting 'trace_sinks\.0': Input tag 'kafka'"),
+        ('kind = "otlp"\nendpoint = "collector:4318"', r"trace_sinks\.0\.otlp\.endpoint"),
+        ('kind = "s3"\nbucket = "Bad_Bucket"', r"trace_sinks\.0\.s3\.bucket"),
+        ('kind = "s3"\nbucket = "b-1"\nprefix = "../up"', r"trace_sinks\.0\.s3\.prefix"),
+        ('kind = "s3"\nbucket = "b-1"\nsecret_access_key = "x"', r"secret_access_key"),
+        (
+            'kind = "otlp"\nendpoint = "http://c"\nheaders_from_env = { a = "$(id)" }',
+            r"trace_sinks\.0\.otlp\.headers_from_env\.a",
+        ),
+    ],
+)
+def test_a_trace_sink_that_does_not_make_sense_is_refused(repo: Path, sink: str, said: str) -> None:
+    write_ciopt_toml(repo, f"[[trace_sinks]]\n{sink}\n")
+    with pytest.raises(ConfigError, match=said):
+        load_settings(repo)

@@ -682,3 +682,19 @@ def test_a_sha_that_is_not_12_to_40_hex_digits_is_refused(value: str) -> None:
         parse_request(text)
     with pytest.raises(RequestError, match="is not a commit"):
         asked_sha(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"/optimize {BASE} trace_sinks=s3://elsewhere",
+        f"/optimize {BASE} trace-sinks=otlp",
+        f"```ciopt\ntarget={TARGET}\nbench={BENCH}\ntrace_sinks = http://attacker:4318\n```",
+    ],
+)
+def test_a_request_cannot_name_where_the_trace_goes(text: str) -> None:
+    """Trace sinks come from the repository's settings only: a stranger's comment that could
+    name one could have the trace sent to itself."""
+    with pytest.raises(RequestError, match="unknown request key 'trace_sinks'"):
+        parse_request(text)
+    assert "trace_sinks" not in Request.model_fields

@@ -42,8 +42,8 @@ def _path_with(tmp_path: Path, *commands: str) -> Path:
 @pytest.mark.parametrize(
     ("target", "present", "named"),
     [
-        ("test", ("git", "bwrap", "npm", "valgrind"), ["rsync"]),
-        ("test", ("git",), ["bubblewrap", "rsync", "npm", "valgrind"]),
+        ("test", ("git", "bwrap", "npm", "valgrind", "debootstrap"), ["rsync"]),
+        ("test", ("git", "debootstrap"), ["bubblewrap", "rsync", "npm", "valgrind"]),
         ("demo", ("bwrap",), ["git"]),
         ("demo", ("git",), ["bubblewrap"]),
     ],
@@ -60,5 +60,6 @@ def test_a_missing_package_stops_make_with_one_line_and_the_command(
 
 
 def test_nothing_is_printed_when_every_package_is_there(tmp_path: Path) -> None:
-    done = _check("test", _path_with(tmp_path, "git", "bwrap", "rsync", "npm", "valgrind"))
+    present = ("git", "bwrap", "rsync", "npm", "valgrind", "debootstrap")
+    done = _check("test", _path_with(tmp_path, *present))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -16,7 +16,17 @@ from pydantic_settings import (
 
 from ciopt.errors import ConfigError, RequestError
 
-__all__ = ["DEFAULT_IMAGE", "Limits", "Price", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_IMAGE",
+    "JiraSettings",
+    "Limits",
+    "OtlpSinkSettings",
+    "Price",
+    "S3SinkSettings",
+    "Settings",
+    "TraceSinkSettings",
+    "load_settings",
+]
 
 # The image the client's code runs in when an executor uses containers (``--image``).
 DEFAULT_IMAGE = "python:3.12-slim"
@@ -69,6 +79,82 @@ class Price(BaseModel):
     output_per_mtok: float = Field(ge=0)
 
 
+_HeaderName = Annotated[str, Field(pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
+_VariableName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class OtlpSinkSettings(BaseModel):
+    """A trace sink: the run's spans pushed over OTLP/HTTP (protobuf) to ``endpoint``.
+
+    ``endpoint`` is the base URL, as ``OTEL_EXPORTER_OTLP_ENDPOINT`` has it (``/v1/traces`` is
+    added unless it ends so). Header values are read from the variables ``headers_from_env``
+    names (header -> variable), never from a file, and never written anywhere.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["otlp"]
+    endpoint: str = Field(pattern=r"^https?://[^\s/?#]+")
+    headers_from_env: dict[_HeaderName, _VariableName] = Field(default_factory=dict)
+    # seconds one attempt may take, the exporter's own backoff of 429, 5xx and connection
+    # errors included; ``retries`` more attempts follow a failed one
+    timeout_s: float = Field(10.0, gt=0, le=300)
+    retries: int = Field(1, ge=0, le=5)
+
+
+class S3SinkSettings(BaseModel):
+    """A trace sink: the run's files written to ``s3://bucket/prefix/<owner>/<repo>/<run>/``
+    of any S3-compatible store, credentials found the way boto3 finds them (``AWS_*``
+    variables, a profile, an instance role)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["s3"]
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    prefix: str = Field("ciopt", pattern=r"^[\w-][\w.-]*(/[\w-][\w.-]*)*$")
+    endpoint_url: str | None = Field(None, pattern=r"^https?://")  # MinIO, Ceph, ...
+    region: str | None = None  # default: boto3's (AWS_REGION, AWS_DEFAULT_REGION, profile)
+    timeout_s: float = Field(30.0, gt=0, le=300)  # connect and read, per request
+    retries: int = Field(3, ge=0, le=10)  # botocore's standard retries of throttling and 5xx
+
+
+# where the run's trace goes when a command ends, besides the output folder (by ``kind``)
+TraceSinkSettings = Annotated[OtlpSinkSettings | S3SinkSettings, Field(discriminator="kind")]
+
+
+JiraState = Literal["running", "done", "failed"]
+
+
+class JiraSettings(BaseModel):
+    """The ``jira`` forge: requests come from Jira issues, the code is published on ``forge``.
+
+    Who may ask is a Jira group or project role; how the issue shows a run is labels and
+    workflow transitions. The credentials are read from the variables named here, never from a
+    file; a request can set none of this.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str | None = None  # the site, e.g. https://example.atlassian.net (None: $url_variable)
+    forge: Literal["auto", "github", "gitlab"] = "auto"  # auto: the CI's own (Actions, GitLab)
+    # cloud: an account's email and API token (basic auth); datacenter: a personal access
+    # token (bearer); auto: the personal access token when its variable is set, else cloud
+    auth: Literal["auto", "cloud", "datacenter"] = "auto"
+    url_variable: str = "JIRA_URL"
+    email_variable: str = "JIRA_EMAIL"
+    token_variable: str = "JIRA_API_TOKEN"  # noqa: S105 (a variable's name, not its value)
+    pat_variable: str = "JIRA_PAT"
+    # who may start runs: a member of one of these groups, or of one of these roles in the
+    # issue's project; with neither, nobody may
+    groups: list[str] = Field(default_factory=list)
+    project_roles: list[str] = Field(default_factory=list)
+    projects: list[str] = Field(default_factory=list)  # issues of these projects only ([]: any)
+    # the labels that show a run's state (None: the label setting's own, optimize:running ...;
+    # a state left out gets none), and the workflow transitions made on reaching a state
+    labels: dict[JiraState, str] | None = None
+    transitions: dict[JiraState, str] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """ciopt's settings. Field names are the keys of ``.ciopt.toml`` and ``[tool.ciopt]``."""
 
@@ -102,6 +188,7 @@ class Settings(BaseSettings):
     forge_retries: int = Field(5, ge=0, le=20)  # 5xx and rate limits, with backoff
     forge_write_interval: float = Field(1.0, ge=0)  # seconds between writes (GitHub's advice)
     push_url: str | None = None  # where branches go (default: the forge's clone URL)
+    jira: JiraSettings = Field(default_factory=JiraSettings)  # forge jira: see JiraSettings
     bench: list[str] = Field(default_factory=list)  # benchmarks when a request names none
     max_changed_targets: int = Field(5, ge=1)  # `/optimize` on a PR: most changed functions
     # where the code under test runs: auto (the strongest of dagger, sandbox, uid that works),
@@ -135,6 +222,9 @@ class Settings(BaseSettings):
     content_capture: Literal["full", "hashed", "none"] = "full"
     explain: bool = True  # the model writes the PR's title and summary (false: ciopt's words)
     trace_retention_days: int = Field(30, ge=1, le=400)  # the trace's expires_at
+    # where the trace is sent when a command ends (crash included), besides the output folder:
+    # otlp, s3. Read from the settings only: a request cannot name one
+    trace_sinks: list[TraceSinkSettings] = Field(default_factory=list)
     # correctness: differential replay of the baseline's calls (verify/differential.py)
     rel_tol: float = Field(0.0, ge=0, lt=1)  # floats compare exactly unless this is set
     abs_tol: float = Field(0.0, ge=0)

@@ -7,6 +7,7 @@
     ├── EnvironmentProblem     the client's interpreter: missing pytest, shadowing installs
     ├── BaselineError          the baseline does not pass its tests or selects no benchmark
     ├── ModelError             the model: unreachable, out of scripted responses
+    ├── SinkError              a trace sink (OTLP, S3) did not take the trace: said, never fatal
     └── BudgetExhausted        a limit was reached (the pipeline turns it into a clean stop)
 
 Every error has a ``reason``: the short machine word written to ``verdict.json``.
@@ -24,6 +25,7 @@ __all__ = [
     "ModelError",
     "RepoError",
     "RequestError",
+    "SinkError",
 ]
 
 
@@ -56,6 +58,13 @@ class EnvironmentProblem(CioptError):
 
 class BaselineError(CioptError):
     reason = "baseline_failed"
+
+
+class SinkError(CioptError):
+    """A trace sink could not take the trace, or ``ciopt trace prune`` could not read or delete
+    in its store. When a command ends this is one line on stderr, never a failed command."""
+
+    reason = "sink_failed"
 
 
 class ModelError(CioptError):

@@ -17,7 +17,8 @@ __all__ = ["code", "codeblock", "environment", "mention"]
 
 CODE_LIMIT = 1000  # characters shown of one value in a code span
 BACKTICKS = re.compile(r"`+")
-LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}(?:\[bot\])?")  # GitHub and GitLab logins
+# GitHub and GitLab logins, Jira accounts (a Cloud accountId: 712020:<uuid>; a Data Center name)
+LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}(?:\[bot\])?")
 
 
 def environment(package: str, *, html: bool = False) -> jinja2.Environment:

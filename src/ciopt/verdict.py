@@ -193,6 +193,9 @@ class Verdict(BaseModel):
     pr_url: str | None = None
     origin: Origin | None = None
     isolation: str | None = None  # how the code under test was kept from ciopt's secrets
+    # where the trace is sent when the command ends (the trace sinks: an OTLP endpoint, an S3
+    # location), as configured; the command's output says which received it
+    trace_sinks: list[str] = []
     # what ended the search early: a budget limit (llm_calls, ...), or a failure after a winner
     # was verified (model_failed, model_exhausted, crashed, explanation_failed, ...)
     stopped_by: str | None = None

@@ -165,11 +165,10 @@ def test_the_ciopt_step_execs_ciopt() -> None:
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_examples_ask_for_minimal_permissions_and_never_cancel_a_run(name: str) -> None:
     workflow = WORKFLOWS[name]
-    assert workflow["permissions"] == {
-        "contents": "write",
-        "pull-requests": "write",
-        "issues": "write",
-    }
+    needed = {"contents": "write", "pull-requests": "write", "issues": "write"}
+    if name == "jira-dispatch":  # its issue is Jira's
+        del needed["issues"]
+    assert workflow["permissions"] == needed
     for job in workflow["jobs"].values():
         assert "permissions" not in job
     concurrency = workflow["concurrency"]
@@ -203,6 +202,10 @@ def test_examples_start_on_the_events_ciopt_answers() -> None:
     assert "startsWith(github.event.comment.body, '/optimize')" in comment_job["if"]
     (schedule_job,) = WORKFLOWS["schedule"]["jobs"].values()
     assert any(s.get("with", {}).get("poll") for s in schedule_job["steps"])
+    assert on["jira-dispatch"] == {"repository_dispatch": {"types": ["ciopt-jira"]}}
+    (jira_job,) = WORKFLOWS["jira-dispatch"]["jobs"].values()
+    (ours,) = [s for s in jira_job["steps"] if s.get("uses") == "ciopt-dev/ciopt@v1"]
+    assert ours["with"]["forge"] == "jira" and "JIRA_API_TOKEN" in ours["env"]
 
 
 def test_example_paths_are_yaml_files_only() -> None:

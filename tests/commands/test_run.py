@@ -13,6 +13,7 @@ from ciopt.cli import main
 from ciopt.commands import COMMANDS
 from ciopt.flows import Session
 from ciopt.verdict import CandidateRecord, Verdict
+from tests.helpers.sinks import FailingSink, KeepingSink
 
 
 @pytest.fixture
@@ -115,3 +116,26 @@ def test_keep_work_reaches_the_settings(
     assert main([*args, *flag]) == 0
     assert asked["settings"].keep_work is kept
     assert (out / "work").is_dir() is kept
+
+
+def test_the_results_line_says_which_trace_sinks_received_the_trace(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def optimize_request(session: Session, text: Callable[[], str], repo: Path) -> Verdict:
+        session.sinks = [KeepingSink(), FailingSink()]
+        return Verdict(verdict="rejected", reason="tests_failed", message="no candidate passed")
+
+    monkeypatch.setattr(COMMANDS["run"], "optimize_request", optimize_request)
+    out = tmp_path / "out"
+    args = ["run", "--repo", str(tmp_path), "--request", "target=src/m.py::f", "--out", str(out)]
+    assert main(args) == 0  # a sink that failed changes no exit code
+
+    printed = capsys.readouterr()
+    assert printed.out.splitlines()[-1] == (
+        f"  results: {out}/ (trace.jsonl, trace.otlp.jsonl, trace.html, bench/); "
+        "trace sent to keep://here/; trace not sent to fail://there/ (the error is above)"
+    )
+    assert printed.err == (
+        "ciopt: trace sink fail (fail://there/) failed: the store said no; "
+        f"the trace is still in {out}/\n"
+    )

@@ -1,4 +1,5 @@
-"""A session's executor: how it was chosen, and a forge run without isolation that runs nothing."""
+"""A session's executor: how it was chosen, and a forge run without isolation that runs nothing;
+the trace sinks when a command ends."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 
 from ciopt.errors import ConfigError
 from ciopt.flows.session import Session
+from ciopt.trace import Delivery
+from tests.helpers.sinks import FailingSink, KeepingSink
 
 BWRAP = shutil.which("bwrap")
 
@@ -98,3 +101,72 @@ def test_auto_names_the_sandbox_in_the_trace(tmp_path: Path) -> None:
         assert session.isolation is not None and session.isolation.startswith("sandbox")
     (event,) = [e for e in _trace(out) if e.get("name") == "executor"]
     assert event["attrs"]["chosen"] == "sandbox"  # type: ignore[index]
+
+
+def test_the_sinks_get_the_scrubbed_trace_when_the_command_ends_even_in_a_crash(
+    tmp_path: Path,
+) -> None:
+    secret = "deploy-0123456789abcdef"
+    out, keep = tmp_path / "out", KeepingSink()
+    with (
+        pytest.raises(RuntimeError),
+        Session(
+            "run", tmp_path, {"PATH": os.environ["PATH"], "DEPLOY_TOKEN": secret}, out=out
+        ) as session,
+    ):
+        session.sinks = [keep]
+        (out / "report.md").write_text(f"written past the redactor: {secret}")
+        raise RuntimeError("a bug")
+
+    [shipment] = keep.got
+    assert (shipment.folder, shipment.trace_id) == (out.resolve(), session.tracer.run_id)
+    header = _trace(out)[0]
+    assert (shipment.expires_at, shipment.retention_days) == (header["expires_at"], 30)
+    assert sorted(keep.files) == ["report.md", "trace.jsonl", "trace.otlp.jsonl"]
+    assert (
+        b"[REDACTED:env:" in keep.files["report.md"]
+        and secret.encode() not in keep.files["report.md"]
+    )
+    assert b'"name": "run.error"' in keep.files["trace.jsonl"]  # the crash is in what was sent
+    assert session.delivered == [Delivery("keep", "keep://here/")]
+
+
+def test_a_failing_sink_is_one_line_on_stderr_and_changes_nothing_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, failing, keep = tmp_path / "out", FailingSink(), KeepingSink()
+    with pytest.raises(ConfigError), Session("run", tmp_path, {}, out=out) as session:
+        session.sinks = [failing, keep]
+        raise ConfigError("a user's mistake")
+
+    assert capsys.readouterr().err == (
+        "ciopt: trace sink fail (fail://there/) failed: the store said no; "
+        f"the trace is still in {out.resolve()}/\n"
+    )
+    assert failing.tried == 1 and sorted(keep.files) == [
+        "trace.jsonl",
+        "trace.otlp.jsonl",
+        "verdict.json",
+    ]
+    assert json.loads((out / "verdict.json").read_text())["reason"] == "bad_config"
+    assert (out / "trace.html").is_file() and keep.files["trace.jsonl"] == (
+        out / "trace.jsonl"
+    ).read_bytes()
+
+
+def test_a_header_value_is_a_secret_whatever_its_variable_is_named(tmp_path: Path) -> None:
+    value = "team-header-value-42"
+    sink = {
+        "kind": "otlp",
+        "endpoint": "https://otel.example.com",
+        "headers_from_env": {"x-team": "TEAM_HEADER"},
+    }
+    out = tmp_path / "out"
+    with Session("run", tmp_path, {"TEAM_HEADER": value}, out=out, trace_sinks=[sink]) as session:
+        assert session.sink_targets == ["https://otel.example.com/v1/traces"]
+        session.sinks = []  # nothing sent from a unit test
+        session.tracer.event("note", text=f"the header is {value}")
+        verdict = session.error_verdict(ConfigError("x"))
+    assert verdict.trace_sinks == ["https://otel.example.com/v1/traces"]
+    written = (out / "trace.jsonl").read_text()
+    assert value not in written and "the header is [REDACTED:env:" in written

@@ -38,5 +38,5 @@ def test_publishing_twice_updates_one_branch_and_one_pull(example_repo: Path) ->
 
 
 def test_unknown_forge_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigError, match="use one of: github, gitlab, local, none"):
+    with pytest.raises(ConfigError, match="use one of: github, gitlab, jira, local, none"):
         open_forge("bitbucket", Settings(), {})

@@ -34,7 +34,15 @@ SAMPLES: list[dict[str, Any]] = [
     },
 ]
 # what people and webhooks control: ciopt reads it from the environment, the script never does
-UNTRUSTED = ("TRIGGER_PAYLOAD", "CIOPT_REQUEST", "CIOPT_ISSUE", "CIOPT_MR", "CI_COMMIT_")
+UNTRUSTED = (
+    "TRIGGER_PAYLOAD",
+    "CIOPT_REQUEST",
+    "CIOPT_ISSUE",
+    "CIOPT_MR",
+    "CIOPT_JIRA_ISSUE",
+    "CIOPT_JIRA_USER",
+    "CI_COMMIT_",
+)
 
 
 def check(*files: Path) -> subprocess.CompletedProcess[str]:

@@ -1,8 +1,8 @@
 """What several test folders share: paths, git, the example, requests, fakes of the outside.
 
 Small helpers are re-exported here (``from tests.helpers import git, ROOT``); the fakes are
-modules of their own: ``fake_github``, ``fake_gitlab`` (stateful ``responses`` fakes of the
-forges), ``serve`` (a fake served over HTTP for subprocesses), ``fake_engine`` and
+modules of their own: ``fake_github``, ``fake_gitlab``, ``fake_jira`` (stateful ``responses``
+fakes of the forges), ``serve`` (a fake served over HTTP for subprocesses), ``fake_engine`` and
 ``dagger_schema`` (a Dagger engine session), ``lock_index`` (a package index from the future).
 """
 

@@ -249,3 +249,20 @@ def test_a_search_stopped_by_a_failure_says_which_call_failed() -> None:
     assert f"explanation of the winner failed, so this report has none: `{STOPPED}`" in unexplained
     failed = render_report(_failed(LOSER, WINNER))
     assert "Candidate 2 was verified faster, but the run failed before it was published." in failed
+
+
+def test_the_report_says_where_the_trace_is_sent_and_nothing_when_nowhere() -> None:
+    sinks = ["https://otel.example.com/v1/traces", "s3://traces/ciopt/acme/kit/1-r1/"]
+    verdict = Verdict(
+        verdict="rejected", reason="tests_failed", message="m", budget=BUDGET, run_id="r1"
+    )
+    assert "also sent" not in render_report(verdict)
+    text = render_report(verdict.model_copy(update={"trace_sinks": sinks}))
+    assert text.rstrip().endswith(
+        "When the command ends, the trace is also sent to "
+        "`https://otel.example.com/v1/traces`, `s3://traces/ciopt/acme/kit/1-r1/`."
+    )
+    assert (
+        json.loads(verdict.model_copy(update={"trace_sinks": sinks}).to_json())["trace_sinks"]
+        == sinks
+    )

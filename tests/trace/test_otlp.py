@@ -67,6 +67,7 @@ def test_every_line_is_a_traces_data_message(tmp_path: Path) -> None:
     assert gen_ai["gen_ai.usage.output_tokens"] == {"intValue": "345"}
     assert gen_ai["gen_ai.request.max_tokens"] == {"intValue": "2048"}
     assert gen_ai["gen_ai.prompt.name"] == {"stringValue": "propose"}
+    assert "ciopt.budget" in gen_ai and "ciopt.ciopt.budget" not in gen_ai  # ciopt's, once
     assert chat.end_time_unix_nano >= chat.start_time_unix_nano > 0
 
     candidate = by_name["candidate"]

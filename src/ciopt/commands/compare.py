@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.commands.flags import add_measure_flags, measure_flags
-from ciopt.commands.results import results_line
 from ciopt.flows import Session, compare_commits
 from ciopt.report import render_compare
 
@@ -77,5 +76,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             verify=not args.no_verify,
         )
         print(session.redactor.text(render_compare(verdict, "compare.txt.j2")), end="")
-    print(results_line(session.out.path))  # once closed: the trace's OTLP and HTML are written
+    # once closed: the trace's OTLP and HTML are written, and the trace sinks have had it
+    print(session.results_line())
     return EXIT_FAIL_ON if verdict.verdict in (args.fail_on or ()) else 0

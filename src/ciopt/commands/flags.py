@@ -23,8 +23,9 @@ def add_executor_flags(p: argparse.ArgumentParser) -> None:
     """``--executor`` and ``--image``, for every command that runs the client's code."""
     p.add_argument(
         "--executor",
-        help="where code under test runs: local, dagger (containers), auto (dagger when an "
-        "engine starts, else local); default: local",
+        help="where code under test runs: auto (default: the strongest of dagger, sandbox and "
+        "uid that works here), dagger (containers), sandbox (bubblewrap), uid (setpriv, as "
+        "root) or local (no isolation)",
     )
     p.add_argument("--image", help=f"the dagger executor's image (default: {DEFAULT_IMAGE})")
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.commands.flags import add_executor_flags, add_out_flags
-from ciopt.commands.results import results_line
 from ciopt.errors import RequestError
 from ciopt.flows import Session, optimize_request
 from ciopt.job import answer_requests
@@ -42,7 +41,11 @@ def add_parser(sub: Any) -> None:
     add_out_flags(p)
     p.add_argument("--base", help="the commit to optimize (default: HEAD)")
     add_executor_flags(p)
-    p.add_argument("--forge", help="where the result is published (default: local)")
+    p.add_argument(
+        "--forge",
+        help="where requests come from and the result is published: local (default), none, "
+        "github, gitlab, or jira (Jira issues, published on GitHub or GitLab)",
+    )
     p.add_argument("--rounds", type=int, help="interleaved A/B rounds per candidate")
     p.add_argument("--candidates", type=int, help="most candidates to try")
     p.add_argument("--max-llm-calls", type=int, help="most model calls")
@@ -65,8 +68,9 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         return answer_requests(args.repo, env, _flags(args), poll=args.poll)
     with Session("run", args.repo, environ, **_flags(args)) as session:
         verdict = optimize_request(session, lambda: _request_text(args), args.repo)
-    # once the session has closed: the trace's OTLP and HTML copies are written then
-    print(session.redactor.text(_summary(verdict, session.out.path)))
+    # once the session has closed: the trace's OTLP and HTML copies are written then, and the
+    # trace sinks have had it
+    print(session.redactor.text(_summary(verdict, session.results_line())))
     return 0
 
 
@@ -107,7 +111,7 @@ def _request_text(args: argparse.Namespace) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def _summary(verdict: Verdict, out: Path) -> str:
+def _summary(verdict: Verdict, results: str) -> str:
     lines = [f"ciopt: {verdict.verdict} ({verdict.reason}) - {verdict.message}"]
     if verdict.stopped_message:
         over = verdict.stopped_by in verdict.budget.get("limits", {})  # a limit gone past
@@ -117,5 +121,5 @@ def _summary(verdict: Verdict, out: Path) -> str:
         lines.append(f"  candidate {cand.id}: {cand.outcome:<12} {cand.reason}: {cand.message}")
     if verdict.branch:
         lines.append(f"  published: branch {verdict.branch} ({verdict.pr_url})")
-    lines.append(f"  {results_line(out)}")
+    lines.append(f"  {results}")
     return "\n".join(lines)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ciopt.trace import Redactor
+from ciopt.trace import Delivery, Redactor
 from ciopt.verdict import Verdict
 
-__all__ = ["OutputDir"]
+__all__ = ["OutputDir", "results_line"]
 
 ARTIFACTS = (
     "verdict.json",
@@ -19,6 +19,18 @@ ARTIFACTS = (
     "trace.jsonl",
     "trace.otlp.jsonl",
     "trace.html",
+)
+
+# what the ``results:`` line names, when present
+SHOWN = (
+    "verdict.json",
+    "report.md",
+    "patch.diff",
+    "calibration.json",
+    "trace.jsonl",
+    "trace.otlp.jsonl",
+    "trace.html",
+    "bench",
 )
 
 
@@ -97,3 +109,19 @@ class OutputDir:
         if self.on_write is not None:
             self.on_write(len(data))
         return target
+
+
+def results_line(out: Path, sent: Sequence[Delivery] = ()) -> str:
+    """The line a command prints once its session has closed (the trace's OTLP and HTML copies
+    written, the sinks sent): ``results: OUT/ (verdict.json, ..., bench/)``, naming what
+    exists, then ``; trace sent to TARGET, ...`` and ``; trace not sent to TARGET (...)``."""
+    present = [name for name in SHOWN if (out / name).exists()]
+    names = [f"{name}/" if (out / name).is_dir() else name for name in present]
+    line = f"results: {out}/ ({', '.join(names)})"
+    received = [d.target for d in sent if d.error is None]
+    failed = [d.target for d in sent if d.error is not None]
+    if received:
+        line += f"; trace sent to {', '.join(received)}"
+    if failed:
+        line += f"; trace not sent to {', '.join(failed)} (the error is above)"
+    return line

@@ -139,6 +139,7 @@ def _finish(session: Session, verdict: Verdict, sides: Sides, notes: list[str]) 
             "notes": notes,
             "budget": session.ledger.snapshot(),
             "isolation": session.isolation,
+            "trace_sinks": session.sink_targets,
         }
     )
     verdict = with_overruns(verdict, session.ledger)

@@ -105,6 +105,7 @@ def optimize_request(
         into=into,
         push=push,
         memory=memory(settings, git, forge),
+        trace_sinks=session.sink_targets,
     )
     # from here on an error verdict keeps every candidate evaluated so far
     session.on_error = lambda exc: current.failed(exc, exc.reason)

@@ -12,7 +12,7 @@ holds every candidate's fate as it is decided, so a run that fails half-way stil
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ciopt.agent import (
@@ -91,11 +91,14 @@ class Run:
         into: str | None = None,
         push: bool = True,
         memory: Store | None = None,
+        trace_sinks: Sequence[str] = (),
     ) -> None:
         """``origin``: the forge thread that asked; ``into``: the branch the pull request goes
         into (default: the repository's default); ``push=False``: the result is the patch only
         (a pull request from a fork, which ciopt cannot push to, nor keeps memory for);
-        ``memory``: where the memory of earlier runs is kept (None: nowhere)."""
+        ``memory``: where the memory of earlier runs is kept (None: nowhere); ``trace_sinks``:
+        where the trace is sent when the command ends (``Session.sink_targets``), for the
+        report."""
         self.settings = settings
         self.request = request
         self.git = git
@@ -105,6 +108,7 @@ class Run:
         self.tracer = tracer
         self.ledger = ledger
         self.out = out
+        self.trace_sinks = tuple(trace_sinks)
         self.environ = environ
         self.origin = origin
         self.into = into
@@ -499,6 +503,7 @@ class Run:
                 "budget": self.ledger.snapshot(),
                 "origin": self.origin,
                 "isolation": isolation_of(self.executor),
+                "trace_sinks": list(self.trace_sinks),
             }
         )
 
@@ -519,6 +524,7 @@ class Run:
             budget=self.ledger.snapshot(),
             origin=self.origin,
             isolation=isolation_of(self.executor),
+            trace_sinks=list(self.trace_sinks),
         )
         verdict = with_overruns(verdict, self.ledger)
         self.out.write_report(render_report(verdict))

@@ -50,6 +50,7 @@ class Recording:
             **recorded,
             "base": self.config["base"],
             "forge": "none",
+            "trace_sinks": [],  # nor is its trace sent anywhere
             "out": out,
             "python": python or recorded.get("python"),
         }

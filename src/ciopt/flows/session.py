@@ -1,8 +1,8 @@
 """The session of one command: its settings, output folder, trace, ledger and executor.
 
 Every flow runs inside one (``with Session(...) as session``). Errors end up in ``verdict.json``
-before they reach the CLI; when the command ends, the trace is closed and exported (OTLP, HTML)
-and what ciopt wrote is scrubbed of secrets.
+before they reach the CLI; when the command ends, the trace is closed and exported (OTLP, HTML),
+what ciopt wrote is scrubbed of secrets, and then the trace sinks get it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,21 @@ from ciopt.budget import Ledger
 from ciopt.config import Settings, load_settings
 from ciopt.errors import BudgetExhausted, CioptError, ConfigError
 from ciopt.executors import ExecutorOptions, Opened, open_executor
-from ciopt.flows.artifacts import OutputDir
+from ciopt.flows.artifacts import OutputDir, results_line
 from ciopt.flows.stops import with_overruns
-from ciopt.trace import Redactor, Tracer, export_otlp, read_trace, write_html
+from ciopt.trace import (
+    Delivery,
+    Redactor,
+    RunPlace,
+    Shipment,
+    Tracer,
+    deliver,
+    export_otlp,
+    open_sinks,
+    read_trace,
+    secret_variables,
+    write_html,
+)
 from ciopt.verdict import Verdict
 
 __all__ = ["FORGE_RUNS", "Session", "unisolated_refusal"]
@@ -73,15 +85,24 @@ class Session:
         except ConfigError as exc:
             self._problem = exc
         self._settings = settings
-        self.redactor = Redactor.from_environ(self.environ)
+        sinks = settings.trace_sinks if settings else []
+        self.redactor = Redactor.from_environ(self.environ, also=secret_variables(sinks))
         fallback = cli.get("out") or Path("ciopt-out")  # the settings' own, when they failed
         self.out = OutputDir(
             settings.out if settings else fallback,
             self.redactor,
             keep_work=bool(settings and settings.keep_work),
         )
-        self.tracer = Tracer(
-            self.out.trace, redactor=self.redactor, header=_header(command, repo, settings)
+        header = _header(command, repo, settings)
+        self.tracer = Tracer(self.out.trace, redactor=self.redactor, header=header)
+        # where the trace goes when the command ends, and how each sink took it then
+        self.sinks = open_sinks(
+            sinks, self.environ, RunPlace.find(self.environ, repo, self.tracer.run_id)
+        )
+        self.sink_targets = [sink.target for sink in self.sinks]
+        self.delivered: list[Delivery] = []
+        self._shipment = Shipment(
+            self.out.path, self.tracer.run_id, header["expires_at"], header["retention_days"]
         )
         self.ledger = Ledger(settings.limits if settings else Settings.model_construct().limits)
         self.tracer.budget = self.ledger.snapshot
@@ -116,6 +137,7 @@ class Session:
             run_id=self.tracer.run_id,
             budget=self.ledger.snapshot(),
             isolation=self.isolation,
+            trace_sinks=self.sink_targets,
         )
 
     def open_executor(self) -> Opened:
@@ -176,6 +198,18 @@ class Session:
             write_html(written, self.out.html)
             for owned in self.out.owned():  # what subprocesses wrote, too; nothing else
                 self.redactor.scrub_tree(owned)
+            self._send_trace()
+
+    def results_line(self) -> str:
+        """What the output folder holds and which sinks took the trace: once the session has
+        closed, when both are final."""
+        return self.redactor.text(results_line(self.out.path, self.delivered))
+
+    def _send_trace(self) -> None:
+        """The scrubbed files to each sink; a failure is one line on stderr, never an error."""
+        self.delivered = deliver(self.sinks, self._shipment)
+        for failed in (d for d in self.delivered if d.error):
+            print(self.redactor.text(failed.failure(self.out.path)), file=sys.stderr)
 
 
 def _header(command: str, repo: Path, settings: Settings | None) -> dict[str, Any]:

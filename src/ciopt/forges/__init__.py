@@ -3,6 +3,9 @@
     base      the interface (``Forge``) and its models: asks, threads, people, publications
     github    PyGithub (``api``) and the Actions events read as asks (``events``)
     gitlab    python-gitlab (``api``) and the pipeline's variables and webhooks (``events``)
+    jira      Jira issues as requests (the jira library), published on github or gitlab, which
+              it wraps (``api``); the dispatch that names the issue (``events``); Jira's wiki
+              markup (``markup``)
     local     a branch, and the pull request as a markdown file beside it
     none      nothing published (replays)
     screen    which asks are requests: the rules every forge shares
@@ -11,7 +14,7 @@
     fork      is this job running for a fork's pull request (no secrets)?
 
 Add one by writing a module against ``Forge`` and registering it in ``FORGES``. Hosted forges are
-imported when opened, so a local run never loads PyGithub or python-gitlab.
+imported when opened, so a local run never loads PyGithub, python-gitlab or jira.
 """
 
 from __future__ import annotations
@@ -73,6 +76,13 @@ def _gitlab(settings: Settings, environ: Mapping[str, str]) -> Forge:
     return GitLabForge.from_environ(settings, environ)
 
 
+def _jira(settings: Settings, environ: Mapping[str, str]) -> Forge:
+    from ciopt.forges.jira.api import JiraForge, code_forge  # noqa: PLC0415 (jira only when used)
+
+    code = open_forge(code_forge(settings, environ), settings, environ)
+    return JiraForge.from_environ(settings, environ, code=code)
+
+
 def _local(settings: Settings, environ: Mapping[str, str]) -> Forge:
     return LocalForge()
 
@@ -81,7 +91,13 @@ def _none(settings: Settings, environ: Mapping[str, str]) -> Forge:
     return NoForge()
 
 
-FORGES: dict[str, Opener] = {"github": _github, "gitlab": _gitlab, "local": _local, "none": _none}
+FORGES: dict[str, Opener] = {
+    "github": _github,
+    "gitlab": _gitlab,
+    "jira": _jira,
+    "local": _local,
+    "none": _none,
+}
 
 
 def open_forge(name: str, settings: Settings, environ: Mapping[str, str]) -> Forge:

@@ -1,8 +1,9 @@
 """The forge interface: where requests come from and where results are published for review.
 
-A forge backend (``github``, ``gitlab``, ``local``, ``none``) implements ``Forge``. The models
-below are what crosses the boundary: backends turn API objects and webhook payloads into them,
-and the rest of ciopt never sees PyGithub or python-gitlab objects.
+A forge backend (``github``, ``gitlab``, ``jira``, ``local``, ``none``) implements ``Forge``. The
+models below are what crosses the boundary: backends turn API objects and webhook payloads into
+them, and the rest of ciopt never sees PyGithub, python-gitlab or jira objects. Comment bodies
+cross it as Markdown: a forge that speaks another markup (Jira's) converts them both ways.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class Person(_Model):
 class Thread(_Model):
     """An issue, or a pull/merge request (``kind="pull"``), on a forge.
 
-    ``number`` is GitHub's issue/PR number or GitLab's ``iid``.
+    ``number`` is GitHub's issue/PR number, GitLab's ``iid`` or a Jira issue's id; ``slug`` is
+    the key of a thread its forge names otherwise than by a number (``jira-PROJ-12``).
     """
 
     number: int
@@ -72,11 +74,12 @@ class Thread(_Model):
     head_sha: str | None = None
     base_ref: str | None = None  # the branch it goes into
     fork: bool = False  # its head lives in another repository (ciopt cannot push there)
+    slug: str | None = None
 
     @property
     def key(self) -> str:
-        """``issue-<n>`` or ``pr-<n>``: the deterministic branch is ``ciopt/<key>``."""
-        return f"{'pr' if self.kind == 'pull' else 'issue'}-{self.number}"
+        """``issue-<n>``, ``pr-<n>`` or the slug: the deterministic branch is ``ciopt/<key>``."""
+        return self.slug or f"{'pr' if self.kind == 'pull' else 'issue'}-{self.number}"
 
 
 class Comment(_Model):
@@ -92,6 +95,9 @@ class Access(_Model):
 
     allowed: bool
     role: str  # as the forge names it: "admin", "write", "read", "none"; "Developer (30)", ...
+    # who may, in Markdown, where it is not write access to the repository (Jira: members of
+    # a group or project role)
+    needed: str = ""
 
 
 class Ask(_Model):
@@ -156,7 +162,10 @@ class Forge(Protocol):
         """ciopt's own login on the forge (its comments are never requests)."""
         ...
 
-    def access(self, person: Person) -> Access: ...
+    def access(self, person: Person, thread: Thread | None = None) -> Access:
+        """What ``person`` may do where ``thread`` lives (the repository; a Jira issue's
+        project)."""
+        ...
 
     def thread(self, number: int, kind: Literal["issue", "pull"] = "issue") -> Thread: ...
 
@@ -172,6 +181,12 @@ class Forge(Protocol):
         self, thread: Thread, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> tuple[str, ...]:
         """Add and remove labels (missing ones are created); returns the thread's labels."""
+        ...
+
+    def link(self, thread: Thread, url: str, title: str) -> None:
+        """Point ``thread`` at its result, the pull/merge request at ``url`` (Jira: a remote
+        link, one per pull request however often it runs); forges whose progress comment says it
+        do nothing."""
         ...
 
     def fetch(self, repo: Git, thread: Thread) -> tuple[str, str]:
@@ -203,5 +218,5 @@ class Forge(Protocol):
 def unsupported(forge: str, what: str) -> ConfigError:
     return ConfigError(
         f"the {forge} forge has no {what}; pass the request with --request, or use "
-        "--forge github / --forge gitlab in CI"
+        "--forge github, gitlab or jira in CI"
     )

@@ -35,7 +35,7 @@ class Offline:
     def whoami(self) -> str:
         return "ciopt"
 
-    def access(self, person: Person) -> Access:
+    def access(self, person: Person, thread: Thread | None = None) -> Access:
         raise unsupported(self.name, "permissions to check")
 
     def thread(self, number: int, kind: Literal["issue", "pull"] = "issue") -> Thread:
@@ -54,6 +54,9 @@ class Offline:
         self, thread: Thread, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> tuple[str, ...]:
         raise unsupported(self.name, "labels")
+
+    def link(self, thread: Thread, url: str, title: str) -> None:
+        raise unsupported(self.name, "issues or pull requests")
 
     def fetch(self, repo: Git, thread: Thread) -> tuple[str, str]:
         raise unsupported(self.name, "pull requests")

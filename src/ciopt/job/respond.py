@@ -135,10 +135,12 @@ class Responder:
             with session.tracer.span("intake", **self._intake()):
                 pass
             with session.tracer.span("authorize", login=ask.author.login) as sp:
-                access = self.forge.access(ask.author)
+                access = self.forge.access(ask.author, thread)
                 sp.set(allowed=access.allowed, role=access.role)
             if not access.allowed:
-                self._reply("refusal.md.j2", role=access.role, session=session)
+                self._reply(
+                    "refusal.md.j2", role=access.role, needed=access.needed, session=session
+                )
                 return self._skipped(
                     session,
                     "unauthorized",
@@ -159,7 +161,9 @@ class Responder:
                     f"{verdict.message}" + (f" {verdict.pr_url}" if verdict.pr_url else "")
                 )
             )
-            return 1 if verdict.verdict == "error" else 0
+        # once the session has closed: the trace's copies are written, the sinks have had it
+        print(f"  {session.results_line()}")
+        return 1 if verdict.verdict == "error" else 0
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -302,6 +306,12 @@ class Responder:
         progress, thread = self.progress, self.ask.thread
         if progress is None or thread is None:
             return
+        if verdict is not None and verdict.pr_url:
+            try:  # where the tracker shows it too (a Jira issue's remote link)
+                what = verdict.title or ", ".join(t.split("::")[-1] for t in verdict.targets)
+                self.forge.link(thread, verdict.pr_url, f"perf: {what}")
+            except CioptError as exc:
+                progress.problems.append(f"pull request not linked: {exc}")
         progress.finish(state if state in ("failed", "refused") else "done", verdict, error)
         try:
             ended = self.labels.failed if state == "failed" else self.labels.done

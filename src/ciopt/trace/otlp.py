@@ -110,14 +110,14 @@ def _span(trace_id: str, span_id: str, parent: str | None, name: str, start: int
 def _end(span: dict[str, Any], row: dict[str, Any]) -> None:
     attrs = {**span["_attrs"], **(row.get("attrs") or {})}
     span["endTimeUnixNano"] = str(_nanos(row["ts"]))
-    if row.get("budget"):
-        attrs["ciopt.budget"] = row["budget"]
     if span["name"] == "llm.call":
         model = attrs.get("model", "")
         span["name"] = f"chat {model}".strip()
         span["kind"] = KIND_CLIENT
         attrs = {GEN_AI.get(k, f"ciopt.{k}"): v for k, v in attrs.items()}
         attrs["gen_ai.operation.name"] = "chat"
+    if row.get("budget"):  # after the GenAI names: it is ciopt's own already
+        attrs["ciopt.budget"] = row["budget"]
     span["_attrs"] = attrs
     if row.get("status") == "error":
         span["status"] = {"code": STATUS_ERROR, "message": str(row.get("error", ""))}

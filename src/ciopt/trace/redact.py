@@ -30,7 +30,8 @@ __all__ = ["KEY_VARIABLE", "SECRET_NAME", "Redactor"]
 KEY_VARIABLE = "CIOPT_REDACTION_KEY"
 SECRET_NAME = re.compile(
     r"TOKEN|SECRET|PASSW(?:OR)?D|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|AUTH|COOKIE|SESSION"
-    r"|(?<![A-Z])KEY(?![A-Z])",  # SSH_KEY, STRIPE_KEY; not KEYBOARD or MONKEY
+    r"|(?<![A-Z])KEY(?![A-Z])"  # SSH_KEY, STRIPE_KEY; not KEYBOARD or MONKEY
+    r"|(?<![A-Z])PAT(?![A-Z])",  # personal access tokens: JIRA_PAT, GH_PAT; not PATH
     re.IGNORECASE,
 )
 MIN_LENGTH = 6  # shorter values would turn up in ordinary text
@@ -64,8 +65,11 @@ class Redactor:
         self._byte_needles = [(_utf8(n).decode("latin-1"), tag) for n, tag in self._needles]
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Redactor:
-        secrets = [v for k, v in environ.items() if SECRET_NAME.search(k)]
+    def from_environ(cls, environ: Mapping[str, str], also: Iterable[str] = ()) -> Redactor:
+        """The values of ``environ``'s secret-named variables are secrets, and those of the
+        variables ``also`` names (a trace sink's header values, whatever their names)."""
+        named = set(also)
+        secrets = [v for k, v in environ.items() if SECRET_NAME.search(k) or k in named]
         return cls(secrets, key=environ.get(KEY_VARIABLE))
 
     def text(self, value: str) -> str:

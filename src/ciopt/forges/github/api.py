@@ -214,7 +214,7 @@ class GitHubForge:
                     self._me = ACTIONS_BOT
         return self._me
 
-    def access(self, person: Person) -> Access:
+    def access(self, person: Person, thread: Thread | None = None) -> Access:
         with self._calling(f"read @{person.login}'s permission", "contents: read"):
             try:
                 permission = self._repo.get_collaborator_permission(person.login)
@@ -292,6 +292,9 @@ class GitHubForge:
                 raise
 
     # -- branches and pull requests ------------------------------------------------------------
+
+    def link(self, thread: Thread, url: str, title: str) -> None:
+        return None  # the progress comment links the pull request
 
     def fetch(self, repo: Git, thread: Thread) -> tuple[str, str]:
         if thread.kind != "pull":

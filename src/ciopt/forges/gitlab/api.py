@@ -214,7 +214,7 @@ class GitLabForge:
                 self._me = str(self._gl.user.username)
         return self._me
 
-    def access(self, person: Person) -> Access:
+    def access(self, person: Person, thread: Thread | None = None) -> Access:
         with self._api(f"reading @{person.login}'s role in project {self._ref}"):
             user_id = person.id
             if user_id is None:
@@ -264,6 +264,9 @@ class GitLabForge:
         return tuple(data.get("labels") or ())
 
     # -- code ----------------------------------------------------------------------------------
+
+    def link(self, thread: Thread, url: str, title: str) -> None:
+        return None  # the progress comment links the merge request
 
     def fetch(self, repo: Git, thread: Thread) -> tuple[str, str]:
         if thread.kind != "pull":
