@@ -38,6 +38,10 @@ def test_console_script_and_runtime_dependencies() -> None:
         "python-gitlab",
         "dagger-io",
         "hypothesis",
+        "opentelemetry-sdk",
+        "opentelemetry-exporter-otlp-proto-http",
+        "boto3",
+        "jira",
     }
 
 

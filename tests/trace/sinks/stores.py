@@ -27,7 +27,7 @@ __all__ = ["BIN", "Store", "closed_port", "moto", "phoenix"]
 # read at import: tests/conftest.py clears CIOPT_* variables before each test runs
 _GIVEN = Path(os.environ.get("CIOPT_TEST_STORES") or "build/stores/bin")
 BIN = _GIVEN if _GIVEN.is_absolute() else ROOT / _GIVEN
-STARTUP_S = 180.0  # Phoenix takes ~25 s on a busy two-core machine: migrations, then the app
+STARTUP_S = 300.0  # Phoenix takes ~25 s on a busy two-core machine: migrations, then the app
 
 
 def free_port() -> int:
