@@ -17,7 +17,13 @@ import pytest
 
 from ciopt.client.interpreter import PYTEST_BASE
 from ciopt.config import DEFAULT_IMAGE
-from ciopt.executors.dagger.executor import PIP_CACHE_PATH, DaggerExecutor
+from ciopt.executors.dagger.executor import (
+    PIP_CACHE_PATH,
+    SOURCE_EXCLUDE,
+    SOURCE_PATH,
+    DaggerExecutor,
+)
+from ciopt.executors.dagger.packaging import PACKAGING, packaging_hash
 from ciopt.inject import INJECT_DIR
 from ciopt.measure.bench import CPU_TIMER
 from tests.helpers.fake_engine import FakeEngine
@@ -70,6 +76,8 @@ def test_the_module_keeps_ciopts_constants() -> None:
     assert list(PYTEST_BASE) == main.PYTEST_BASE
     assert main.DEFAULT_IMAGE == DEFAULT_IMAGE
     assert main.PIP_CACHE_PATH == PIP_CACHE_PATH
+    assert main.SOURCE_PATH == SOURCE_PATH
+    assert main.PACKAGING == PACKAGING
     assert main.CPU_TIMER == CPU_TIMER
 
 
@@ -94,9 +102,13 @@ def test_the_functions_are_the_modules(engine: FakeEngine, project: Path) -> Non
 
 
 def test_test_container_is_the_executors_pipeline(engine: FakeEngine, project: Path) -> None:
+    (project / "requirements").mkdir()
+    for name in ("uv.lock", "requirements-dev.txt", "requirements/base.txt", "README.md"):
+        (project / name).write_text(f"{name}\n")
+
     async def both(dag: dagger.Client) -> tuple[str, str]:
-        source = dag.host().directory(str(project))
-        mine = await build_test_container(dag, source, "python:3.11-slim", str(project))
+        source = dag.host().directory(str(project), exclude=list(SOURCE_EXCLUDE), gitignore=True)
+        mine = await build_test_container(dag, source, "python:3.11-slim", SOURCE_PATH)
         executor = DaggerExecutor(dag, image="python:3.11-slim")
         theirs = executor.test_container(project)
         return await mine.id(), await theirs.id()
@@ -106,11 +118,10 @@ def test_test_container_is_the_executors_pipeline(engine: FakeEngine, project: P
     assert pipeline == engine._ids[executor_id]
     state = FakeEngine.state(pipeline)
     assert state.image == "python:3.11-slim"
-    assert state.mounts == {
-        "/root/.cache/pip": ("cache", "ciopt-pip"),
-        str(project): ("host", str(project)),
-    }
+    assert state.mounts == {"/src": ("host", str(project))}  # pip's cache: the install's only
     [install] = state.execs
+    volume = f"ciopt-pip-{packaging_hash(project)[:16]}"  # the module hashed what ciopt hashes
+    assert dict(install.mounts)["/root/.cache/pip"] == ("cache", volume)
     assert install.args == (
         "python",
         "-m",

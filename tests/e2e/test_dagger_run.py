@@ -49,6 +49,7 @@ def test_the_demo_through_the_dagger_executor(
         "asked": "dagger",
         "chosen": "dagger",
         "isolation": "containers (Dagger)",
+        "engine": "the engine of the `dagger run` session ciopt runs in",
         "note": None,
     }
     assert verdict["isolation"] == "containers (Dagger)"

@@ -12,6 +12,13 @@ built it. Values are only made up where a real engine would run something:
 - ``export`` of a directory is recorded (host folders are mounted at their own paths, so what a
   job wrote is already there).
 - a failed exec without ``expect: ANY`` is an ``EXEC_ERROR``, as the engine reports it.
+- a host directory's ``entries`` and ``glob``, and a file's ``contents`` in it, are read here.
+
+Every exec run is logged (``exec_log``). With ``layer_cache=True`` the fake also models the
+engine's layer cache: an exec is keyed by the canonical query of everything before it (a host
+directory by its files' names and contents, as the engine keys an upload, not by its path), and
+an exec whose key ran before, in any session or pipeline, is served from the cache, logged as
+``cached``, not run again.
 
 Connect with ``engine.environ()`` (``DAGGER_SESSION_PORT`` and ``DAGGER_SESSION_TOKEN``).
 """
@@ -19,6 +26,8 @@ Connect with ``engine.environ()`` (``DAGGER_SESSION_PORT`` and ``DAGGER_SESSION_
 from __future__ import annotations
 
 import base64
+import fnmatch
+import hashlib
 import json
 import os
 import secrets
@@ -35,7 +44,7 @@ import graphql
 
 from tests.helpers.dagger_schema import dagger_schema
 
-__all__ = ["Call", "Exec", "ExecResult", "FakeEngine", "HostRunner", "State"]
+__all__ = ["Call", "Exec", "ExecResult", "FakeEngine", "HostRunner", "LoggedExec", "State"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,16 @@ class Exec:
     env: tuple[tuple[str, str], ...]
     workdir: str
     expect: str
+    mounts: tuple[tuple[str, tuple[str, str]], ...] = ()  # as they were when it ran
+
+
+@dataclass(frozen=True)
+class LoggedExec:
+    """An exec a container's result needed: run, or (``layer_cache``) served from the cache."""
+
+    exec: Exec
+    key: str | None  # the canonical key of its inputs (``layer_cache`` only)
+    cached: bool
 
 
 @dataclass
@@ -87,19 +106,23 @@ class HostRunner:
     """Runs a pipeline's execs on this machine, as far as that is faithful.
 
     ``pip install`` succeeds without running (the interpreter given has the tools already).
-    Host folders must be mounted at their own paths (the Dagger executor's rule), files written
-    by the pipeline are put in a scratch folder and their paths in the arguments rewritten.
+    Host folders must be mounted at their own paths (the Dagger executor's rule), but for those
+    at ``elsewhere`` (the install's source, which commands do not use); files written by the
+    pipeline are put in a scratch folder and their paths in the arguments rewritten.
     """
 
-    def __init__(self, python: str) -> None:
+    def __init__(self, python: str, elsewhere: tuple[str, ...] = ("/src",)) -> None:
         self.python = python
+        self.elsewhere = elsewhere
         self.ran: list[Exec] = []
 
     def __call__(self, state: State, step: Exec) -> ExecResult:
         if list(step.args[1:4]) == ["-m", "pip", "install"]:
             return ExecResult(0, "Successfully installed (fake engine: not run)\n")
         for path, (kind, source) in state.mounts.items():
-            assert kind == "cache" or source == path, f"{source} mounted at {path}"
+            assert kind == "cache" or source == path or path in self.elsewhere, (
+                f"{source} mounted at {path}"
+            )
         self.ran.append(step)
         with tempfile.TemporaryDirectory(prefix="fake-ctr-") as scratch:
             moved = {}
@@ -131,9 +154,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeEngine:
-    def __init__(self, runner: Callable[[State, Exec], ExecResult] | None = None) -> None:
+    def __init__(
+        self,
+        runner: Callable[[State, Exec], ExecResult] | None = None,
+        *,
+        layer_cache: bool = False,
+    ) -> None:
         self.schema = dagger_schema()
         self.runner = runner or (lambda state, step: ExecResult(0))
+        self.layer_cache = layer_cache
+        self.exec_log: list[LoggedExec] = []
+        self._layers: dict[str, ExecResult] = {}
         self.token = secrets.token_hex(8)
         self.queries: list[str] = []
         self.asked: list[tuple[Pipeline, str]] = []  # (the object's pipeline, the leaf asked)
@@ -223,8 +254,11 @@ class FakeEngine:
             return {"exitCode": last.exit_code, "stdout": last.stdout, "stderr": last.stderr}[
                 call.field
             ]
-        if type_name == "Directory" and call.field in ("export", "entries"):
+        if type_name == "Directory" and call.field in ("export", "entries", "glob"):
             return self._directory(pipeline, call)
+        if type_name == "File" and call.field == "contents" and pipeline[0].field == "host":
+            folder, name = pipeline[-2].kwargs["path"], pipeline[-1].kwargs["path"]
+            return Path(folder, name).read_text()
         raise graphql.GraphQLError(f"fake engine: {type_name}.{call.field} is not served")
 
     def _directory(self, pipeline: Pipeline, call: Call) -> Any:
@@ -232,6 +266,10 @@ class FakeEngine:
         if pipeline[0].field == "host":
             if call.field == "entries":
                 return sorted(os.listdir(pipeline[-1].kwargs["path"]))
+            if call.field == "glob":
+                root = Path(pipeline[-1].kwargs["path"])
+                found = root.glob(call.kwargs["pattern"])
+                return sorted(p.relative_to(root).as_posix() for p in found)
         elif pipeline[0].field == "container":
             self.run(pipeline[:-1])
             with self._lock:
@@ -251,9 +289,21 @@ class FakeEngine:
         if not state.execs:
             raise graphql.GraphQLError("fake engine: no command has been executed")
         results = []
-        for step in state.execs:
+        ends = [n for n, call in enumerate(pipeline) if call.field == "withExec"]
+        for step, end in zip(state.execs, ends, strict=True):
+            key = self.layer_key(pipeline[: end + 1]) if self.layer_cache else None
+            with self._lock:
+                cached = key is not None and key in self._layers
+                self.exec_log.append(LoggedExec(step, key, cached))
+            if cached:
+                assert key is not None
+                results.append(self._layers[key])
+                continue
             result = self.runner(state, step)
             results.append(result)
+            if key is not None and (result.exit_code == 0 or step.expect == "ANY"):
+                with self._lock:
+                    self._layers[key] = result
             if result.exit_code != 0 and step.expect != "ANY":
                 raise graphql.GraphQLError(
                     f"process {json.dumps(list(step.args))} did not complete successfully: "
@@ -285,6 +335,8 @@ class FakeEngine:
                     state.mounts[a["path"]] = ("cache", dict(a["cache"][-1].args)["key"])
                 case "withMountedDirectory":
                     state.mounts[a["path"]] = ("host", dict(a["source"][-1].args)["path"])
+                case "withoutMount":
+                    state.mounts.pop(a["path"], None)
                 case "withWorkdir":
                     state.workdir = a["path"]
                 case "withEnvVariable":
@@ -298,11 +350,34 @@ class FakeEngine:
                             tuple(sorted(state.env.items())),
                             state.workdir,
                             a.get("expect", "SUCCESS"),
+                            tuple(sorted(state.mounts.items())),
                         )
                     )
                 case _:
                     raise graphql.GraphQLError(f"fake engine: {call.field} is not modelled")
         return state
+
+    # -- the layer cache ----------------------------------------------------------------------
+
+    def layer_key(self, pipeline: Pipeline) -> str:
+        """What the engine's cache keys the result of ``pipeline`` by: its canonical query."""
+        return hashlib.sha256(repr(self._canonical(pipeline)).encode()).hexdigest()
+
+    def _canonical(self, value: Any) -> Any:
+        """``value`` with each pipeline it names spelled out, a host directory as its content."""
+        if isinstance(value, tuple) and value and all(isinstance(v, Call) for v in value):
+            if [call.field for call in value] == ["host", "directory"]:
+                return ("host directory", _content(value[1].kwargs))
+            return tuple((c.field, self._canonical(c.args)) for c in value)
+        if isinstance(value, tuple):
+            return tuple(self._canonical(v) for v in value)
+        return value
+
+    def executed(self, prefix: tuple[str, ...] = ()) -> list[Exec]:
+        """The execs that ran (not served from the cache) whose arguments start with ``prefix``."""
+        return [
+            e.exec for e in self.exec_log if not e.cached and e.exec.args[: len(prefix)] == prefix
+        ]
 
     def containers(self) -> Iterator[tuple[Pipeline, State]]:
         """Each container whose result was asked for, once, in order."""
@@ -311,3 +386,44 @@ class FakeEngine:
             if leaf in ("exitCode", "stdout", "stderr") and pipeline not in seen:
                 seen.add(pipeline)
                 yield pipeline, self.state(pipeline)
+
+
+def _content(directory: Mapping[str, Any]) -> str:
+    """A host folder as the engine keys its upload: the names and contents of its files, after
+    ``exclude`` and ``include`` (``**/`` patterns match at the top too) and, with ``gitignore``,
+    without what git ignores there; not its path or times."""
+    root = Path(directory["path"])
+    exclude, include = directory.get("exclude") or (), directory.get("include") or ()
+    kept = _not_ignored(root) if directory.get("gitignore") else None
+
+    def matches(rel: str, patterns: tuple[str, ...]) -> bool:
+        parts = rel.split("/")
+        prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+        return any(
+            fnmatch.fnmatchcase(p, g) or fnmatch.fnmatchcase(p, g.removeprefix("**/"))
+            for p in prefixes
+            for g in patterns
+        )
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
+        rel = path.relative_to(root).as_posix()
+        if matches(rel, exclude) or (include and not matches(rel, include)):
+            continue
+        if kept is not None and rel not in kept:
+            continue
+        data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _not_ignored(root: Path) -> set[str] | None:
+    """The files under ``root`` that its ``.gitignore`` files do not ignore: git's answer, in a
+    work tree (a worktree of ciopt's); elsewhere ``None`` (the fake filters nothing there)."""
+    listed = subprocess.run(
+        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(filter(None, listed.stdout.split("\0"))) if listed.returncode == 0 else None

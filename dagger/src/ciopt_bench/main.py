@@ -4,8 +4,10 @@
     dagger call -m ./dagger bench --base=. --head=../candidate --rounds=10 export --path=bench
 
 ``test_container`` is the executor's test container: the image, pip's cache volume at
-``/root/.cache/pip``, the source mounted, then ``pip install`` of the project (``-e .`` when it
-is packaged, ``-r requirements.txt`` when it has one) with pytest and pytest-benchmark.
+``/root/.cache/pip`` (``ciopt-pip-<hash>``: named by the packaging files, as ciopt names it), the
+source mounted, then ``pip install`` of the project (``-e .`` when it is packaged,
+``-r requirements.txt`` when it has one) with pytest and pytest-benchmark, and the cache
+unmounted again.
 ``bench`` runs duet rounds as the executor does: both sides started together, in one container,
 by ciopt's ``ciopt_together.py`` (a barrier before the benchmarks, one pinned CPU, CPU time).
 No secret is passed in: the functions take directories, not the caller's environment.
@@ -13,6 +15,7 @@ No secret is passed in: the functions take directories, not the caller's environ
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated
 
@@ -21,7 +24,20 @@ from dagger import DefaultPath, Doc, dag, function, object_type
 
 DEFAULT_IMAGE = "python:3.12-slim"
 PIP_CACHE_PATH = "/root/.cache/pip"
-PIP_CACHE_VOLUME = "ciopt-pip"
+PIP_CACHE_VOLUME = "ciopt-pip"  # the prefix: ciopt-pip-<the packaging files' hash>
+SOURCE_PATH = "/src"  # where the test container's install sees the project
+# the files that decide what pip installs (ciopt's ``executors/dagger/packaging.py``)
+PACKAGING = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "Pipfile",
+    "*.lock",
+    "requirements*.txt",
+    "requirements*.in",
+    "requirements/*.txt",
+    "constraints*.txt",
+)
 DRIVER_PATH = "/ciopt"  # ciopt's inject/ folder: ciopt_together.py and the pytest probe
 PYTEST_BASE = ["-m", "pytest", "-p", "no:cacheprovider", "-p", "ciopt_probe", "-q", "-rN"]
 CPU_TIMER = "time.process_time"
@@ -36,7 +52,7 @@ class CioptBench:
         self,
         source: Annotated[dagger.Directory, Doc("the project: a git checkout")],
         image: Annotated[str, Doc("the image the project runs in")] = DEFAULT_IMAGE,
-        path: Annotated[str, Doc("where the source is mounted")] = "/src",
+        path: Annotated[str, Doc("where the source is mounted")] = SOURCE_PATH,
     ) -> dagger.Container:
         """The image with the project's dependencies, pytest and pytest-benchmark installed."""
         return await build_test_container(dag, source, image, path)
@@ -77,20 +93,32 @@ async def build_test_container(
     install = ["-e", "."] if entries & {"pyproject.toml", "setup.py"} else []
     if "requirements.txt" in entries:
         install += ["-r", "requirements.txt"]
+    volume = f"{PIP_CACHE_VOLUME}-{(await packaging_hash(source))[:16]}"
     return (
         client.container()
         .from_(image)
-        .with_mounted_cache(PIP_CACHE_PATH, client.cache_volume(PIP_CACHE_VOLUME))
+        .with_mounted_cache(PIP_CACHE_PATH, client.cache_volume(volume))
         .with_mounted_directory(path, source)
         .with_workdir(path)
         .with_exec(["python", "-m", "pip", "install", *install, "pytest", "pytest-benchmark"])
+        .without_mount(PIP_CACHE_PATH)
     )
+
+
+async def packaging_hash(source: dagger.Directory) -> str:
+    """sha256 over the packaging files' names and contents (hex), as ciopt computes it."""
+    names = sorted({name for pattern in PACKAGING for name in await source.glob(pattern)})
+    digest = hashlib.sha256()
+    for name in names:
+        contents = await source.file(name).contents()
+        digest.update(name.encode() + b"\0" + contents.encode() + b"\0")
+    return digest.hexdigest()
 
 
 async def run_tests(
     client: dagger.Client, source: dagger.Directory, args: list[str], image: str
 ) -> str:
-    ctr = await build_test_container(client, source, image, "/src")
+    ctr = await build_test_container(client, source, image, SOURCE_PATH)
     return await ctr.with_exec(["python", "-m", "pytest", "-q", *args]).stdout()
 
 

@@ -60,6 +60,7 @@ __all__ = [
 class ExecutorOptions:
     image: str = DEFAULT_IMAGE  # dagger: the image the client's code runs in
     connect_timeout: float = CONNECT_TIMEOUT  # dagger: most seconds to wait for the engine
+    dagger_engine: str | None = None  # dagger: a remote engine (_EXPERIMENTAL_DAGGER_RUNNER_HOST)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     network: bool = False  # sandbox: let the code under test reach the network
     hide: tuple[Path, ...] = ()  # uid: folders made 0700 while it runs (the repository's .git)
@@ -116,8 +117,12 @@ def _engine(options: ExecutorOptions) -> Opened:
     from ciopt.executors.dagger.connect import connect  # noqa: PLC0415
     from ciopt.executors.dagger.executor import DaggerExecutor  # noqa: PLC0415
 
-    engine = connect(timeout=options.connect_timeout, environ=options.environ)
-    executor = DaggerExecutor(engine.client, image=options.image, portal=engine.portal)
+    engine = connect(
+        timeout=options.connect_timeout, environ=options.environ, engine=options.dagger_engine
+    )
+    executor = DaggerExecutor(
+        engine.client, image=options.image, portal=engine.portal, engine=engine.description
+    )
     return Opened(executor, close=engine.close)
 
 

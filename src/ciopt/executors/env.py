@@ -18,8 +18,12 @@ SAFE_NAMES = re.compile(
     r"PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_\w+|TZ|TERM|TMPDIR|TEMP|TMP|"
     r"PYTHONUTF8|PYTHONIOENCODING|PYTHONDONTWRITEBYTECODE|VIRTUAL_ENV|CI|SOURCE_DATE_EPOCH"
 )
-# Never passed, even when a user lists them in ``pass_env``.
-NEVER = re.compile(r"GITHUB_\w+|CI_JOB_\w+|ACTIONS_\w+|CIOPT_\w+|GITLAB_\w+|RUNNER_\w+")
+# Never passed, even when a user lists them in ``pass_env``: the CI system's, ciopt's, and the
+# Dagger CLI's (its session, its engine's address, its Dagger Cloud token).
+NEVER = re.compile(
+    r"GITHUB_\w+|CI_JOB_\w+|ACTIONS_\w+|CIOPT_\w+|GITLAB_\w+|RUNNER_\w+"
+    r"|DAGGER_\w+|_EXPERIMENTAL_DAGGER_\w+"
+)
 # ciopt's own instructions to its injected helpers (``ciopt/inject``), set as ``extra``.
 HELPER = re.compile(r"CIOPT_(?:PROBE|RECORD|INSTR|BARRIER|PIN|GC)_?\w*")
 

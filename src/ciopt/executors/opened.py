@@ -37,6 +37,13 @@ class Opened:
         return isolation_of(self.executor)
 
     @property
+    def engine(self) -> str | None:
+        """Which engine runs the containers, in words (dagger: local, a remote host with its
+        credentials redacted, `dagger run`'s); ``None`` for an executor without one."""
+        engine = getattr(self.executor, "engine", None)
+        return None if engine is None else str(engine)
+
+    @property
     def isolated(self) -> bool:
         return self.isolation != "none"
 

@@ -16,6 +16,7 @@ import pytest
 from ciopt.errors import CioptError, ConfigError, EnvironmentProblem
 from ciopt.executors import Command, ExecutorOptions, open_executor
 from ciopt.executors.dagger.executor import DaggerExecutor
+from ciopt.executors.dagger.packaging import packaging_hash
 from ciopt.inject import INJECT_DIR
 from tests.helpers.fake_engine import Call, Exec, ExecResult, FakeEngine, HostRunner, State
 
@@ -74,8 +75,9 @@ def test_a_job_runs_in_the_exact_pipeline(
     [(pipeline, state)] = list(engine.containers())
     assert pipeline[:2] == (Call("container"), Call("from", (("address", "python:3.11-slim"),)))
     assert state.image == "python:3.11-slim"
+    pip_cache = ("/root/.cache/pip", ("cache", f"ciopt-pip-{packaging_hash(project)[:16]}"))
     assert state.mounts == {
-        "/root/.cache/pip": ("cache", "ciopt-pip"),
+        "/src": ("host", str(project)),  # the install's source: the same path in every unit
         str(INJECT_DIR): ("host", str(INJECT_DIR)),
         str(project): ("host", str(project)),
         str(out): ("host", str(out)),  # the folder the job writes to, exported back after
@@ -88,6 +90,9 @@ def test_a_job_runs_in_the_exact_pipeline(
         "pytest", "pytest-benchmark",
     )  # fmt: skip
     assert install.env == ()  # the install step sees no variables of ciopt's
+    assert install.workdir == "/src"
+    assert dict(install.mounts) == dict([pip_cache, ("/src", ("host", str(project)))])
+    assert pip_cache[0] not in dict(run.mounts)  # code under test never sees pip's cache
     assert run.args == ("timeout", "-k", "10", "60", "python", "-c", code, str(out / "seed.txt"))
     assert dict(run.env) == job_env  # exactly the job's; this machine's PATH and HOME stay out
     assert run.expect == "ANY"

@@ -4,13 +4,20 @@ Pipelines are built lazily from the ``dagger.Client`` passed in (the engine runs
 result is asked for), in the event loop of the ``Portal`` that client belongs to.
 
 The test container (one per set of packaging files, so every worktree of a run shares it): the
-image, pip's cache volume at ``/root/.cache/pip``, the worktree mounted at its own path, then
-``pip install`` of the project (``-e .`` when it is packaged, ``-r requirements.txt`` when it
-has one) with pytest and pytest-benchmark: the Dagger module's ``test_container`` (``dagger/``),
-call for call. Each job then mounts ciopt's ``inject/`` folder, its worktree afresh (same
-paths), the folders it writes to, sets its variables (the scrubbed
-environment, checked again by ``container_env``) and runs with the image's ``python``. What the
-job wrote is exported back to the same folders on this machine.
+image, pip's cache volume at ``/root/.cache/pip`` (named by the packaging files' hash:
+``packaging``), the worktree as a fresh clone has it (without ``.git`` and the files git ignores,
+such as those ``worktree_include`` copied for the targets) at ``/src``, then ``pip install`` of the
+project (``-e .`` when it is packaged, ``-r requirements.txt`` when it has one) with pytest and
+pytest-benchmark, and pip's cache unmounted again: the Dagger module's ``test_container``
+(``dagger/``), call for call. Nothing in it names the unit, the run, the worktree's path or the
+output folder, so every unit of a fanned-out run pointed at one engine asks for the same install
+step, and the engine runs it once (its cache keys a host folder by content). Code under test
+never sees the cache volume, which outlives the run on a shared engine.
+
+Each job then mounts ciopt's ``inject/`` folder, its worktree afresh (same paths), the folders it
+writes to, sets its variables (the scrubbed environment, checked again by ``container_env``) and
+runs with the image's ``python``. What the job wrote is exported back to the same folders on this
+machine.
 
 A nonce file makes every job a new exec: the engine caches an exec by its inputs, and a
 benchmark round must run, not be remembered.
@@ -18,7 +25,6 @@ benchmark round must run, not be remembered.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import threading
@@ -33,14 +39,17 @@ from ciopt.config import DEFAULT_IMAGE
 from ciopt.errors import EnvironmentProblem
 from ciopt.executors.base import Command, one_line
 from ciopt.executors.dagger.mapping import container_argv, container_env, output_dirs
+from ciopt.executors.dagger.packaging import install_args, packaging_hash, pip_volume
 from ciopt.executors.dagger.portal import Portal
+from ciopt.executors.dagger.remote import LOCAL_ENGINE
 from ciopt.inject import INJECT_DIR
 from ciopt.proc import Completed
 
-__all__ = ["PIP_CACHE_PATH", "DaggerExecutor"]
+__all__ = ["PIP_CACHE_PATH", "SOURCE_EXCLUDE", "SOURCE_PATH", "DaggerExecutor"]
 
 PIP_CACHE_PATH = "/root/.cache/pip"
-PACKAGING = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt")
+SOURCE_PATH = "/src"  # where the install sees the project: the same path in every unit
+SOURCE_EXCLUDE = (".git", "**/__pycache__")  # a worktree's .git names its own path
 NONCE_PATH = "/tmp/.ciopt-nonce"  # noqa: S108 - inside the container
 SPEC_PATH = "/tmp/.ciopt-together.json"  # noqa: S108 - inside the container
 TOGETHER = str(INJECT_DIR / "ciopt_together.py")
@@ -63,11 +72,13 @@ class DaggerExecutor:
         portal: Portal | None = None,
         nonce: Callable[[], str] = lambda: secrets.token_hex(8),
         setup_seconds: float = SETUP_SECONDS,
+        engine: str = LOCAL_ENGINE,
     ) -> None:
         self.client = client
         self.image = image
         self.python = python
-        self.pip_cache = pip_cache
+        self.pip_cache = pip_cache  # the prefix of the cache volumes' names
+        self.engine = engine  # which engine, in words (``remote.describe``)
         self._portal = portal or Portal()
         self._nonce = nonce
         self.setup_seconds = setup_seconds
@@ -100,18 +111,24 @@ class DaggerExecutor:
     # -- pipelines -----------------------------------------------------------------------------
 
     def test_container(self, root: Path) -> dagger.Container:
-        """The image with the project's dependencies, pytest and pytest-benchmark installed."""
-        key = _packaging_key(root)
+        """The image with the project's dependencies, pytest and pytest-benchmark installed,
+        from the first worktree with these packaging files (a run's: the baseline's)."""
+        key = packaging_hash(root)
         with self._lock:
             if key not in self._containers:
-                install = [*_install_args(root), "pytest", "pytest-benchmark"]
+                install = [*install_args(root), "pytest", "pytest-benchmark"]
+                cache = self.client.cache_volume(pip_volume(self.pip_cache, key))
+                source = self.client.host().directory(
+                    str(root), exclude=list(SOURCE_EXCLUDE), gitignore=True
+                )
                 self._containers[key] = (
                     self.client.container()
                     .from_(self.image)
-                    .with_mounted_cache(PIP_CACHE_PATH, self.client.cache_volume(self.pip_cache))
-                    .with_mounted_directory(str(root), self._host(root))
-                    .with_workdir(str(root))
+                    .with_mounted_cache(PIP_CACHE_PATH, cache)
+                    .with_mounted_directory(SOURCE_PATH, source)
+                    .with_workdir(SOURCE_PATH)
                     .with_exec([self.python, "-m", "pip", "install", *install])
+                    .without_mount(PIP_CACHE_PATH)
                 )
             return self._containers[key]
 
@@ -205,21 +222,3 @@ def _problem(exc: dagger.DaggerError) -> EnvironmentProblem:
     else:
         what = one_line(exc)
     return EnvironmentProblem(f"executor dagger: {what}", reason="executor_failed")
-
-
-def _install_args(root: Path) -> list[str]:
-    packaged = (root / "pyproject.toml").is_file() or (root / "setup.py").is_file()
-    args = ["-e", "."] if packaged else []
-    if (root / "requirements.txt").is_file():
-        args += ["-r", "requirements.txt"]
-    return args
-
-
-def _packaging_key(root: Path) -> str:
-    """What decides the test container: the packaging files' names and contents."""
-    digest = hashlib.sha256()
-    for name in PACKAGING:
-        path = root / name
-        if path.is_file():
-            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
