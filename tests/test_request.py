@@ -698,3 +698,34 @@ def test_a_request_cannot_name_where_the_trace_goes(text: str) -> None:
     with pytest.raises(RequestError, match="unknown request key 'trace_sinks'"):
         parse_request(text)
     assert "trace_sinks" not in Request.model_fields
+
+
+# --- a request without a target: its targets are discovered ------------------------------------
+
+
+def test_a_request_may_leave_its_targets_to_discovery() -> None:
+    request = parse_request(f"/optimize bench={BENCH} top=2", discover=True)
+    assert request.targets == () and request.top == 2
+    with pytest.raises(RequestError, match="no target"):
+        parse_request(f"/optimize bench={BENCH}")  # without discovery, a target is needed
+    named = parse_request(f"/optimize {BASE}", defaults={"targets": ("a.py::f",)}, discover=True)
+    assert named.targets == (TARGET,)  # what the request names comes first, then defaults
+    assert parse_request(
+        f"/optimize bench={BENCH}", defaults={"targets": ("a.py::f",)}, discover=True
+    )
+
+
+@pytest.mark.parametrize("word", ["top=0", "top=21", "top=two"])
+def test_top_is_a_small_whole_number(word: str) -> None:
+    with pytest.raises(RequestError, match="request key top"):
+        parse_request(f"/optimize bench={BENCH} {word}", discover=True)
+
+
+def test_top_only_tightens_the_configured_number_of_targets() -> None:
+    configured = Settings(discover_top=3).model_dump()
+    fewer = parse_request(f"/optimize bench={BENCH} top=2", discover=True)
+    assert fewer.tightened(configured) == (fewer, [])
+    held, notes = parse_request(f"/optimize bench={BENCH} top=9", discover=True).tightened(
+        configured
+    )
+    assert held.top is None and notes == ["top=9 capped at the configured 3"]

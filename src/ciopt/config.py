@@ -191,6 +191,13 @@ class Settings(BaseSettings):
     jira: JiraSettings = Field(default_factory=JiraSettings)  # forge jira: see JiraSettings
     bench: list[str] = Field(default_factory=list)  # benchmarks when a request names none
     max_changed_targets: int = Field(5, ge=1)  # `/optimize` on a PR: most changed functions
+    # a request that names no target (on an issue, or `ciopt run`): how many of the project's
+    # hottest functions become its targets (``ciopt discover``); a request's top= may lower it
+    discover_top: int = Field(4, ge=1, le=20)
+    # a fanned-out run (ciopt plan / run --unit / gather): most units running at once, and one
+    # pull request for a thread's targets (conflicting candidates never combined) or one each
+    max_parallel: int = Field(4, ge=1)
+    combine_targets: bool = False
     # where the code under test runs: auto (the strongest of dagger, sandbox, uid that works),
     # dagger, sandbox (bubblewrap), uid (setpriv, as root) or local (no isolation)
     executor: str = "auto"
@@ -199,6 +206,9 @@ class Settings(BaseSettings):
     # the checkout: the default branch's .ciopt.toml, never a request or a pull request's head)
     allow_unisolated: bool = False
     image: str = DEFAULT_IMAGE  # dagger: the image the client's code runs in
+    # dagger: the engine the dagger CLI connects to, as _EXPERIMENTAL_DAGGER_RUNNER_HOST
+    # (tcp://host:1234, docker-container://name, ...); None: the environment's, else a local one
+    dagger_engine: str | None = None
     base: str = "HEAD"
     tests: str = ""
     allowed_paths: list[str] = Field(default_factory=list)

@@ -68,6 +68,8 @@ LIMIT_UNITS = {"max_output_mb": 1024 * 1024}  # request unit -> the limit's (MiB
 #   rel_tol      the float tolerance of the correctness proof: smaller is stricter
 #   min_effect   the smallest speedup that is claimed: larger claims less
 #   confidence   larger claims less
+#   top          how many discovered targets a request that names none gets (the setting
+#                ``discover_top``): fewer spends less
 # ``allow`` (path globs a candidate may change) may only name what ``allowed_paths`` allows, when
 # it is configured; the limits (``LIMIT_KEYS``, ``max_minutes``) may only be lowered.
 TIGHTER: dict[str, Literal["lower", "higher"]] = {
@@ -76,15 +78,18 @@ TIGHTER: dict[str, Literal["lower", "higher"]] = {
     "rel_tol": "lower",
     "min_effect": "higher",
     "confidence": "higher",
+    "top": "lower",
 }
+SETTING_OF = {"top": "discover_top"}  # a TIGHTER key whose setting is named otherwise
 
 
 class Request(BaseModel):
-    """A parsed request. ``limits`` holds only what the request asked for."""
+    """A parsed request. ``limits`` holds only what the request asked for. ``targets`` is empty
+    only while they are being discovered (``parse_request(..., discover=True)``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    targets: tuple[str, ...] = Field(min_length=1)
+    targets: tuple[str, ...] = ()
     bench: tuple[str, ...] = Field(min_length=1)
     tests: tuple[str, ...] = ()
     rounds: int | None = Field(None, ge=3, le=200)
@@ -96,6 +101,7 @@ class Request(BaseModel):
     allow: tuple[str, ...] = ()  # path globs a candidate may change (default: the targets' files)
     rel_tol: float | None = Field(None, ge=0, lt=1)  # float tolerance when comparing results
     limits: dict[str, float] = Field(default_factory=dict)
+    top: int | None = Field(None, ge=1, le=20)  # discovered targets, when none is named
     slug: str | None = None
     sha: str | None = None  # the commit to run, by a prefix: a pull request's reviewed head
 
@@ -142,7 +148,7 @@ class Request(BaseModel):
         update: dict[str, Any] = {}
         notes = []
         for key, way in TIGHTER.items():
-            asked, allowed = getattr(self, key), configured[key]
+            asked, allowed = getattr(self, key), configured[SETTING_OF.get(key, key)]
             if asked is None or (asked <= allowed if way == "lower" else asked >= allowed):
                 continue
             update[key] = None  # the configured value
@@ -161,7 +167,7 @@ class Request(BaseModel):
 
     def branch_slug(self) -> str:
         """A stable branch-name slug: the issue's, or one made from the first target."""
-        path, _, name = self.targets[0].partition("::")
+        path, _, name = (self.targets or ("",))[0].partition("::")
         raw = self.slug or f"{path.removesuffix('.py').split('/')[-1]}-{name}"
         return re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:60] or "run"
 
@@ -183,11 +189,15 @@ def parse_request(
     text: str,
     phrase: str = TRIGGER_PHRASE,
     defaults: Mapping[str, Sequence[str]] | None = None,
+    *,
+    discover: bool = False,
 ) -> Request:
     """Parse request text, raising ``RequestError`` with one line that says what to fix.
 
     ``defaults`` fills ``targets`` or ``bench`` when the text names none (the functions a pull
-    request changed; the configured benchmarks).
+    request changed; the configured benchmarks). With ``discover``, a request that names no
+    target (and has none by default) is no error: its ``targets`` are left empty, to be found
+    by profiling its benchmarks (``ciopt.flows.discover``).
     """
     words = _words(text, phrase)
     fields: dict[str, Any] = {"limits": {}}
@@ -200,6 +210,8 @@ def parse_request(
     for required in ("targets", "bench"):
         if required not in fields and (defaults or {}).get(required):
             fields[required] = tuple((defaults or {})[required])
+        if required == "targets" and discover:
+            continue
         if required not in fields:
             key = required.removesuffix("s")
             raise RequestError(
@@ -228,6 +240,7 @@ KNOWN_KEYS = (
     "measure",
     "allow",
     "rel_tol",
+    "top",
     "slug",
     "sha",
     *LIMIT_KEYS,

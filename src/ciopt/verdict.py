@@ -1,4 +1,6 @@
-"""``verdict.json``: what ``ciopt run`` and ``ciopt compare`` found (``ciopt.verdict/1``)."""
+"""``verdict.json``: what ``ciopt run`` and ``ciopt compare`` found (``ciopt.verdict/1``); and
+``discovery.json``: the functions ``ciopt discover`` found hot (``ciopt.discovery/1``), which
+become a run's targets when its request names none."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ __all__ = [
     "CandidateRecord",
     "Correctness",
     "Differential",
+    "Discovery",
     "Guard",
+    "HotFunction",
     "Look",
     "Measurement",
     "Mismatch",
@@ -166,6 +170,53 @@ class Origin(BaseModel):
     artifacts_url: str | None = None
 
 
+class HotFunction(BaseModel):
+    """One function of the project, as the profile of its benchmarks saw it.
+
+    Shares are of the benchmark time (``Discovery.bench_s``). Own time is the time in the
+    function's own code and in the library and built-in code it calls: everything but the
+    project's other functions. Its comprehensions, lambdas and nested functions are part of it.
+    """
+
+    target: str  # path::qualname, as a request names it
+    calls: int
+    own_s: float
+    self_s: float  # in its own code alone (cProfile's tottime)
+    cum_s: float  # the project's other functions included (cProfile's cumtime)
+    own_share: float
+    cum_share: float
+    benchmarks: list[str] = []  # the benchmark tests it ran under (pytest node ids)
+
+
+class Discovery(BaseModel):
+    """The hottest functions of the project while its benchmarks ran, and those picked.
+
+    The benchmark time is the summed cumulative time of the benchmark test functions themselves,
+    so collection, imports, fixtures and pytest's own work are not in it. ``rows`` are ranked by
+    own share, then share including callees; a function whose own share is below ``min_share``
+    is left out (counted in ``negligible``). ``targets`` are the first ``top`` rows.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    schema_: Literal["ciopt.discovery/1"] = Field("ciopt.discovery/1", alias="schema")
+    base: str | None = None
+    bench: list[str]
+    bench_s: float
+    tests: int  # benchmark test functions called
+    top: int
+    min_share: float
+    targets: list[str]
+    rows: list[HotFunction]
+    negligible: int = 0  # the project's functions that ran, below min_share
+
+    def row(self, target: str) -> HotFunction | None:
+        return next((r for r in self.rows if r.target == target), None)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
 class Verdict(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -187,11 +238,13 @@ class Verdict(BaseModel):
     budget: dict[str, Any] = Field(default_factory=dict)
     run_id: str | None = None
     targets: list[str] = []
+    discovery: Discovery | None = None  # why these targets, when the request named none
     title: str | None = None  # the model's explanation of the winner
     summary: str | None = None
     branch: str | None = None
     pr_url: str | None = None
     origin: Origin | None = None
+    unit: str | None = None  # the unit of a fanned-out run (``ciopt run --unit``) this was
     isolation: str | None = None  # how the code under test was kept from ciopt's secrets
     # where the trace is sent when the command ends (the trace sinks: an OTLP endpoint, an S3
     # location), as configured; the command's output says which received it

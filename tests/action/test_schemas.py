@@ -36,7 +36,9 @@ def test_the_action_matches_the_actions_schema() -> None:
 
 def test_there_is_an_example_per_way_to_start_ciopt() -> None:
     names = {path.stem for path in WORKFLOWS}
-    assert names == {"issue-labeled", "pr-comment", "dispatch", "schedule", "jira-dispatch"}
+    assert names == {
+        "issue-labeled", "pr-comment", "dispatch", "schedule", "jira-dispatch", "fanout",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)

@@ -68,6 +68,10 @@ def test_only_the_ciopt_step_keeps_the_callers_environment() -> None:
         if step["id"] == "run":
             assert CLEAN not in script and "CIOPT_GITHUB_TOKEN" in step["env"]
             continue
+        if step["id"] == "unit":  # ciopt's step of a matrix job: the keys, and no forge token
+            assert CLEAN not in script
+            assert "TOKEN" not in str(step["env"]) and "github_token" not in str(step)
+            continue
         assert "TOKEN" not in str(step.get("env")), step["id"]
         head, _, body = script.partition("\nfi\n")
         assert head.startswith(f'if [ -z "${{{CLEAN}:-}}" ]'), step["id"]
@@ -89,7 +93,9 @@ def test_uses_are_pinned_to_a_major_version() -> None:
 
 
 # the first major of each that runs on Node 24 (Node 20 is retired from GitHub's runners)
-NODE24 = {"checkout": 5, "setup-python": 6, "cache": 5, "upload-artifact": 6}
+NODE24 = {
+    "checkout": 5, "setup-python": 6, "cache": 5, "upload-artifact": 6, "download-artifact": 7,
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", ["action", *sorted(WORKFLOWS)])
@@ -153,13 +159,22 @@ def test_the_sandbox_is_set_up_only_when_the_executor_may_use_it() -> None:
     assert "continue-on-error" not in step  # the script itself never fails the job
 
 
-def test_the_ciopt_step_execs_ciopt() -> None:
+@pytest.mark.parametrize("step_id", ["run", "unit"])
+def test_the_ciopt_step_execs_ciopt(step_id: str) -> None:
     """The bash that holds the keys is replaced by ciopt, not left alive beside your code."""
-    (step,) = [s for s in STEPS if s.get("id") == "run"]
+    (step,) = [s for s in STEPS if s.get("id") == step_id]
     commands = [line.strip() for line in step["run"].splitlines()]
     commands = [line for line in commands if line and not line.startswith("#")]
     assert commands[-1] == 'exec "$CIOPT_BIN" "${args[@]}"'
     assert not [line for line in commands[:-1] if "$CIOPT_BIN" in line]
+
+
+# the fanned-out workflow's jobs each ask for their own: only gather writes code
+FANOUT_PERMISSIONS = {
+    "plan": {"contents": "read", "issues": "write"},
+    "units": {"contents": "read"},
+    "gather": {"contents": "write", "pull-requests": "write", "issues": "write"},
+}
 
 
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
@@ -168,9 +183,13 @@ def test_examples_ask_for_minimal_permissions_and_never_cancel_a_run(name: str) 
     needed = {"contents": "write", "pull-requests": "write", "issues": "write"}
     if name == "jira-dispatch":  # its issue is Jira's
         del needed["issues"]
-    assert workflow["permissions"] == needed
-    for job in workflow["jobs"].values():
-        assert "permissions" not in job
+    if name == "fanout":
+        assert workflow["permissions"] == {"contents": "read"}
+        assert {j: job["permissions"] for j, job in workflow["jobs"].items()} == FANOUT_PERMISSIONS
+    else:
+        assert workflow["permissions"] == needed
+        for job in workflow["jobs"].values():
+            assert "permissions" not in job
     concurrency = workflow["concurrency"]
     assert concurrency["group"].startswith("ciopt-")
     assert concurrency["cancel-in-progress"] is False
@@ -178,17 +197,61 @@ def test_examples_ask_for_minimal_permissions_and_never_cancel_a_run(name: str) 
 
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_examples_use_the_action_with_keys_only_on_its_step(name: str) -> None:
-    (job,) = WORKFLOWS[name]["jobs"].values()
-    steps = job["steps"]
-    ours = [s for s in steps if s.get("uses") == "ciopt-dev/ciopt@v1"]
-    assert len(ours) == 1
-    assert any("secrets." in str(v) for v in ours[0]["env"].values())
-    for step in steps:
-        if step is not ours[0]:
-            assert "secrets." not in str(step), step
-        if str(step.get("uses", "")).startswith("actions/checkout@"):
-            assert step["with"]["persist-credentials"] is False
-    assert "env" not in job and "env" not in WORKFLOWS[name]
+    jobs = WORKFLOWS[name]["jobs"]
+    if name != "fanout":
+        assert len(jobs) == 1
+    for job_id, job in jobs.items():
+        steps = job["steps"]
+        ours = [s for s in steps if s.get("uses") == "ciopt-dev/ciopt@v1"]
+        assert len(ours) == 1
+        if name == "fanout" and job_id != "units":  # plan and gather call no model
+            assert "env" not in ours[0]
+        else:
+            assert any("secrets." in str(v) for v in ours[0]["env"].values())
+        for step in steps:
+            if step is not ours[0]:
+                assert "secrets." not in str(step), step
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+        assert "env" not in job
+    assert "env" not in WORKFLOWS[name]
+
+
+def test_the_fanout_example_hands_the_plan_from_job_to_job() -> None:
+    jobs = WORKFLOWS["fanout"]["jobs"]
+
+    def ours(job_id: str) -> dict[str, Any]:
+        steps: list[dict[str, Any]] = jobs[job_id]["steps"]
+        (step,) = [s for s in steps if s.get("uses") == "ciopt-dev/ciopt@v1"]
+        return step
+
+    assert ours("plan")["with"]["mode"] == "plan"
+    assert set(jobs["plan"]["outputs"]) == {"matrix", "units", "max_parallel", "plan"}
+    for name, value in jobs["plan"]["outputs"].items():
+        assert value == f"${{{{ steps.ciopt.outputs.{name} }}}}"
+        assert name in ACTION["outputs"]
+    units = jobs["units"]
+    assert units["needs"] == "plan" and "needs.plan.outputs.units != '0'" in units["if"]
+    assert units["strategy"] == {
+        "fail-fast": False,
+        "max-parallel": "${{ fromJSON(needs.plan.outputs.max_parallel) }}",
+        "matrix": "${{ fromJSON(needs.plan.outputs.matrix) }}",
+    }
+    unit = ours("units")["with"]
+    assert unit["mode"] == "unit" and unit["unit"] == "${{ matrix.unit }}"
+    assert unit["plan"] == "${{ needs.plan.outputs.plan }}"
+    assert "github_token" not in unit  # and mode unit passes none to ciopt (above)
+    gather = jobs["gather"]
+    assert gather["needs"] == ["plan", "units"]
+    assert gather["if"].startswith("always() && needs.plan.result == 'success'")
+    (download,) = [s for s in gather["steps"] if "download-artifact" in str(s.get("uses"))]
+    # every unit's artifact, named <artifact_name>-<run id>-..., and only theirs
+    prefix = unit["artifact_name"] + "-${{ github.run_id }}-"
+    assert download["with"]["pattern"] == prefix + "*"
+    assert "merge-multiple" not in download["with"]  # a folder per unit
+    with_ = ours("gather")["with"]
+    assert with_["mode"] == "gather" and with_["plan"] == "${{ needs.plan.outputs.plan }}"
+    assert with_["units_path"] == download["with"]["path"]
 
 
 def test_examples_start_on_the_events_ciopt_answers() -> None:

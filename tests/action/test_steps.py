@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.action.simulate import load_yaml
 from tests.helpers import ROOT
 
@@ -257,3 +259,152 @@ def test_the_ciopt_step_replaces_its_shell_with_ciopt(tmp_path: Path) -> None:
     args = (tmp_path / "args").read_text().splitlines()
     assert args == ["run", "--forge", "github", "--repo", ".", "--out", str(tmp_path / "out"),
                     "--executor=auto"]  # fmt: skip
+
+
+def _fake_ciopt(tmp_path: Path) -> Path:
+    """A ``ciopt`` that records its arguments, its environment and the plan file it is given."""
+    fake = tmp_path / "ciopt"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" > {tmp_path}/args\n'
+        f"env > {tmp_path}/env\n"
+        "while [ $# -gt 0 ]; do\n"
+        f'  if [ "$1" = --plan ]; then cp "$2" {tmp_path}/plan-seen; fi\n'
+        "  shift\n"
+        "done\n"
+    )
+    fake.chmod(0o755)
+    return fake
+
+
+# a plan's text as a hostile request could make it if it ever met a shell: it must reach ciopt
+# as a file's content, never run
+HOSTILE_PLAN = "eyJ9$(touch pwned)`touch pwned2`;touch pwned3"
+
+
+@pytest.mark.parametrize(
+    ("mode", "more", "expected"),
+    [
+        (
+            "plan",
+            {"INPUT_UNITS": "3", "INPUT_MAX_PARALLEL": "2", "INPUT_POLL": "4"},
+            ["plan", "--forge", "github", "--repo", ".", "--out", "{out}",
+             "--github-output", "{github_output}", "--executor=auto", "--poll=4",
+             "--units=3", "--max-parallel=2"],
+        ),
+        (
+            "gather",
+            {"INPUT_PLAN": HOSTILE_PLAN, "INPUT_UNITS_PATH": "/units", "INPUT_POLL": "4"},
+            ["gather", "--plan", "{plan}", "--units", "/units", "--forge", "github", "--repo",
+             ".", "--out", "{out}", "--executor=auto"],
+        ),
+    ],
+)  # fmt: skip
+def test_the_ciopt_step_plans_and_gathers(
+    tmp_path: Path, mode: str, more: dict[str, str], expected: list[str]
+) -> None:
+    fake = _fake_ciopt(tmp_path)
+    inputs = {name: "" for name in STEPS["run"]["env"] if name.startswith("INPUT_")}
+    output = tmp_path / "github-output"
+    env = {
+        **inputs,
+        "INPUT_MODE": mode,
+        "INPUT_EXECUTOR": "auto",
+        **more,
+        "CIOPT_BIN": str(fake),
+        "OUT_DIR": str(tmp_path / "out"),
+        "CIOPT_GITHUB_TOKEN": "ghs_" + "t" * 36,
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+    }
+    done = run_step("run", env, os.environ["PATH"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    args = (tmp_path / "args").read_text().splitlines()
+    plans = sorted(tmp_path.glob("ciopt-plan.*"))
+    fill = {"out": str(tmp_path / "out"), "github_output": str(output)}
+    if mode == "gather":
+        (plan,) = plans
+        fill["plan"] = str(plan)
+        assert (tmp_path / "plan-seen").read_text() == HOSTILE_PLAN + "\n"
+        assert not list(tmp_path.glob("pwned*"))
+        assert "INPUT_PLAN=" not in (tmp_path / "env").read_text()  # unset before the exec
+    else:
+        assert plans == []
+    assert args == [part.format(**fill) for part in expected]
+    assert "CIOPT_GITHUB_TOKEN=ghs_" in (tmp_path / "env").read_text()
+
+
+def test_the_unit_step_writes_the_plan_to_a_file_and_holds_no_token(tmp_path: Path) -> None:
+    fake = _fake_ciopt(tmp_path)
+    inputs = {name: "" for name in STEPS["unit"]["env"] if name.startswith("INPUT_")}
+    env = {
+        **inputs,
+        "INPUT_UNIT": "2",
+        "INPUT_PLAN": HOSTILE_PLAN,
+        "INPUT_MODEL": "openai/gpt-4o-mini",
+        "INPUT_MAX_LLM_CALLS": "4",
+        "CIOPT_BIN": str(fake),
+        "OUT_DIR": str(tmp_path / "out"),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+    done = run_step("unit", env, os.environ["PATH"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (plan,) = tmp_path.glob("ciopt-plan.*")
+    assert (tmp_path / "plan-seen").read_text() == HOSTILE_PLAN + "\n"
+    assert not list(tmp_path.glob("pwned*"))
+    args = (tmp_path / "args").read_text().splitlines()
+    assert args == ["run", "--unit", "2", "--plan", str(plan), "--repo", ".",
+                    "--out", str(tmp_path / "out"), "--model=openai/gpt-4o-mini",
+                    "--max-llm-calls=4"]  # fmt: skip
+    seen = (tmp_path / "env").read_text()
+    assert f"OPENAI_API_KEY={KEY}" in seen  # the caller's LLM key: the unit calls the model
+    assert "TOKEN" not in seen and "INPUT_PLAN=" not in seen
+
+
+def test_the_unit_step_needs_a_plan(tmp_path: Path) -> None:
+    env = {"INPUT_UNIT": "1", "INPUT_PLAN": "", "CIOPT_BIN": "/nonexistent"}
+    done = run_step("unit", {**env, "RUNNER_TEMP": str(tmp_path)}, os.environ["PATH"], tmp_path)
+    assert done.returncode == 1
+    assert "::error::mode unit needs the input plan" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("mode", "unit", "artifact"),
+    [("run", "", "ciopt-7-2-units"), ("unit", "3", "ciopt-7-2-units-unit-3"),
+     ("unit", "a/b", "ciopt-7-2-units-unit-a-b")],
+)  # fmt: skip
+def test_the_artifact_of_a_unit_is_named_by_its_unit(
+    tmp_path: Path, mode: str, unit: str, artifact: str
+) -> None:
+    (tmp_path / "action" / "src" / "ciopt").mkdir(parents=True)
+    (tmp_path / "action" / "src" / "ciopt" / "requirements.lock").write_text("")
+    (tmp_path / "action" / "pyproject.toml").write_text("")
+    output = tmp_path / "github-output"
+    env = {
+        "MODE": mode,
+        "UNIT": unit,
+        "OUT_INPUT": "",
+        "ARTIFACT_PREFIX": "",
+        "PYTHON_VERSION": "3.12.1",
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_ACTION_PATH": str(tmp_path / "action"),
+        "GITHUB_RUN_ID": "7",
+        "GITHUB_RUN_ATTEMPT": "2",
+        "GITHUB_JOB": "units",
+        "RUNNER_TEMP": str(tmp_path),
+        "RUNNER_OS": "Linux",
+        "RUNNER_ARCH": "X64",
+    }
+    done = run_step("prep", env, os.environ["PATH"], tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"artifact={artifact}\n" in output.read_text()
+
+
+@pytest.mark.parametrize(("mode", "unit"), [("bogus", ""), ("unit", "")])
+def test_a_bad_mode_or_a_unit_without_its_id_stops_the_action(
+    tmp_path: Path, mode: str, unit: str
+) -> None:
+    env = {"MODE": mode, "UNIT": unit, "RUNNER_TEMP": str(tmp_path),
+           "GITHUB_OUTPUT": str(tmp_path / "out")}  # fmt: skip
+    done = run_step("prep", env, os.environ["PATH"], tmp_path)
+    assert done.returncode == 1 and "::error::" in done.stdout

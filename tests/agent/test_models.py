@@ -33,9 +33,34 @@ def test_scripted_model_answers_in_order_through_litellm(
 def test_scripted_model_running_out_says_what_to_do(script: Callable[[list[str]], Path]) -> None:
     model = open_model(f"scripted:{script(['only'])}")
     model.complete(HELLO)
-    with pytest.raises(ModelError, match="no response left after 1 replies") as info:
+    with pytest.raises(ModelError, match="no response left for this prompt after 1") as info:
         model.complete(HELLO)
     assert info.value.reason == "model_exhausted"
+
+
+def test_a_scripted_line_with_when_answers_only_prompts_holding_its_text(
+    tmp_path: Path,
+) -> None:
+    """One script for a fanned-out run's units: each unit's prompts name its own target."""
+    path = tmp_path / "units.jsonl"
+    lines = [
+        {"when": "`dedupe`", "content": "for dedupe"},
+        {"when": "`normalize`", "content": "for normalize"},
+        {"content": "for anything"},
+        {"when": "`dedupe`", "content": "dedupe again"},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    model = ScriptedModel(path)
+
+    def ask(text: str) -> str:
+        return model.complete([{"role": "user", "content": text}]).text
+
+    assert ask("speed up `normalize` in stats.py") == "for normalize"
+    assert ask("speed up `normalize` in stats.py") == "for anything"
+    assert ask("speed up `dedupe`") == "for dedupe"
+    assert ask("speed up `dedupe`") == "dedupe again"
+    with pytest.raises(ModelError, match="no response left for this prompt"):
+        ask("speed up `normalize` in stats.py")
 
 
 def test_scripted_file_errors_name_the_line(tmp_path: Path) -> None:

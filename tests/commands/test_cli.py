@@ -18,8 +18,8 @@ def test_every_subcommand_is_registered_and_listed(capsys: pytest.CaptureFixture
     assert done.value.code == 0
     listed = capsys.readouterr().out
     assert list(COMMANDS) == [
-        "run", "compare", "calibrate", "policy", "replay", "eval", "dataset", "compile", "trace",
-        "outputs",
+        "run", "plan", "gather", "discover", "compare", "calibrate", "policy", "replay", "eval",
+        "dataset", "compile", "trace", "outputs",
     ]  # fmt: skip
     assert all(name in listed for name in COMMANDS)
 

@@ -58,3 +58,33 @@ def test_a_local_run_whose_sha_is_not_the_base_is_refused(tmp_path: Path) -> Non
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["verdict"] == "error"
     assert "the request pins sha=000000000000, but the commit to optimize is" in verdict["message"]
+
+
+def test_a_request_without_a_target_discovers_its_targets(
+    tmp_path: Path, client_python: str
+) -> None:
+    """No target: the benchmarks are profiled for the hottest functions, at most as many as
+    configured (``top=`` only lowers it); here none of the project's code is hot, which is said."""
+    repo = tmp_path / "repo"
+    (repo / "src" / "app").mkdir(parents=True)
+    (repo / "src" / "app" / "__init__.py").write_text("")
+    (repo / "benchmarks").mkdir()
+    (repo / "benchmarks" / "test_bench_sort.py").write_text(
+        "def test_sort(benchmark):\n    benchmark(sorted, list(range(20_000, 0, -1)))\n"
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "app")
+    out, script = tmp_path / "out", tmp_path / "script.jsonl"
+    script.write_text("")  # never asked: the run ends before the model is
+    code = main(["run", "--repo", str(repo), "--request", "bench=benchmarks top=9",
+                 "--python", client_python, "--executor", "local", "--out", str(out),
+                 "--model", f"scripted:{script}"])  # fmt: skip
+    assert code == 1
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert (verdict["verdict"], verdict["reason"]) == ("error", "nothing_hot")
+    assert "none of the project's own code is hot in benchmarks" in verdict["message"]
+    assert _request_span(out)["capped"] == ["top=9 capped at the configured 4"]
+    records = [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]
+    [span] = [r for r in records if r["type"] == "span_start" and r["name"] == "discover"]
+    assert span["attrs"] == {"bench": ["benchmarks"], "top": 4}

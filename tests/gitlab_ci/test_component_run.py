@@ -11,99 +11,25 @@ on this machine, in the project's directory, with this machine's git and python3
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import responses
 from packaging.version import Version
 
-from tests.gitlab_ci.component import EXAMPLE, Include, read_include
-from tests.gitlab_ci.tools import GitLabCiLocal, find_gitlab_ci_local
-from tests.gitlab_ci.wheelhouse import Wheelhouse, build_wheelhouse
-from tests.helpers import ISSUE_BODY, ROOT, git, winner_script
+from tests.gitlab_ci.tools import GitLabCiLocal
+from tests.gitlab_ci.wheelhouse import Wheelhouse
+from tests.helpers import ISSUE_BODY, git, winner_script
 from tests.helpers.fake_gitlab import FakeGitLab
 from tests.helpers.lock_index import installed, read_lock
-from tests.helpers.serve import free_address, serve
 
 pytestmark = pytest.mark.e2e
-
-ORIGIN = "https://gitlab.example.com/group/textkit.git"  # the project, as gitlab-ci-local sees it
-PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TMPDIR")  # and PIP_*, *_PROXY: pip as configured here
-
-
-@pytest.fixture
-def gitlab_ci_local() -> GitLabCiLocal:
-    return find_gitlab_ci_local()
-
-
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
-    return build_wheelhouse(tmp_path_factory.mktemp("wheels"))
-
-
-@pytest.fixture
-def project(example_repo: Path, remote: Path) -> Path:
-    """The textkit project with the example pipeline committed, pushed to ``remote``, and an
-    ``origin`` on a GitLab host (gitlab-ci-local derives the project's path from it)."""
-    shutil.copy(EXAMPLE, example_repo / ".gitlab-ci.yml")
-    git(example_repo, "add", ".gitlab-ci.yml")
-    git(example_repo, "commit", "-qm", "Run ciopt in CI")
-    git(example_repo, "push", "-q", str(remote), "main")
-    git(example_repo, "remote", "add", "origin", ORIGIN)
-    git(example_repo, "update-ref", "refs/remotes/origin/main", "HEAD")
-    git(example_repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main")
-    return example_repo
-
-
-@pytest.fixture
-def environ(tmp_path: Path) -> dict[str, str]:
-    """gitlab-ci-local's environment, which its shell jobs inherit: a home of its own, and the
-    publishing project of the example's ``include: component:`` served from a local repository
-    (git's url.<base>.insteadOf, for the ``git ls-remote --tags`` that resolves ``@1`` and the
-    clone that fetches the template)."""
-    include = read_include(EXAMPLE)
-    publisher = _publisher(tmp_path / "publisher", include)
-    host = ORIGIN.split("/")[2]  # $CI_SERVER_FQDN: gitlab-ci-local takes it from origin
-    urls = [f"https://{host}:443/{include.project}.git", f"https://{host}/{include.project}.git"]
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if k in PASSED_THROUGH}
-    env |= {k: v for k, v in os.environ.items() if k.startswith("PIP_") or k.endswith("_PROXY")}
-    env |= {"HOME": str(home), "GIT_CONFIG_COUNT": str(len(urls))}
-    for index, url in enumerate(urls):
-        env[f"GIT_CONFIG_KEY_{index}"] = f"url.{publisher}.insteadOf"
-        env[f"GIT_CONFIG_VALUE_{index}"] = url
-    return env
-
-
-def _publisher(path: Path, include: Include) -> Path:
-    """The project that publishes the component: this checkout's templates/, released 1.0.0."""
-    shutil.copytree(ROOT / "templates", path / "templates")
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", ".")
-    git(path, "commit", "-qm", "ciopt component")
-    git(path, "tag", f"{include.version}.0.0")
-    return path
 
 
 @pytest.fixture
 def winner(tmp_path: Path) -> Path:
     """The demo's winning reply and its explanation: one candidate, verified faster."""
     return winner_script(tmp_path)
-
-
-@pytest.fixture
-def fake(remote: Path) -> Iterator[FakeGitLab]:
-    """The GitLab fake, listening on a local port."""
-    address = free_address()
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeGitLab(rsps, url=address, clone_url=str(remote))
-        with serve(rsps, address):
-            yield fake
 
 
 def _variables(fake: FakeGitLab, project: Path, **more: str) -> list[str]:
@@ -148,9 +74,10 @@ def test_the_job_runs_only_in_trigger_schedule_web_and_api_pipelines(
     args += ["--ignore-predefined-vars", "CI_PIPELINE_SOURCE"]
     done = gitlab_ci_local.run(project, args, environ=environ, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    (job,) = json.loads(done.stdout)
-    assert job["name"] == "ciopt"
-    assert (job["when"] != "never") is runs
+    jobs = {job["name"]: job for job in json.loads(done.stdout)}
+    assert set(jobs) == {"ciopt", "ciopt-units"}
+    assert (jobs["ciopt"]["when"] != "never") is runs
+    assert jobs["ciopt-units"]["when"] == "never"  # the child pipeline's trigger: mode fanout
 
 
 def test_a_labeled_issue_webhook_gets_a_merge_request_artifacts_and_a_dotenv_report(

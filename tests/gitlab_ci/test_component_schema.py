@@ -31,6 +31,10 @@ SAMPLES: list[dict[str, Any]] = [
         "job_name": "optimize-api",
         "stage": "perf",
         "poll": 2,
+        "mode": "fanout",
+        "units": 3,
+        "max_parallel": 2,
+        "unit_setup": ".gitlab/ciopt-unit.yml",
     },
 ]
 # what people and webhooks control: ciopt reads it from the environment, the script never does
@@ -89,6 +93,26 @@ def test_the_jobs_validate_once_the_inputs_are_interpolated(
         assert "DOCKER_TLS_CERTDIR" in template["variables"]
     sources = {s for rule in job["rules"] for s in re.findall(r'"(\w+)"', rule["if"])}
     assert sources == {"trigger", "schedule", "api", "web"}
+
+
+@pytest.mark.parametrize("mode", ["run", "fanout"])
+def test_the_child_pipeline_is_triggered_in_fanout_mode_only(mode: str) -> None:
+    config = load(Component.read().interpolated(mode=mode, job_name="perf"))
+    job, trigger = config["perf"], config["perf-units"]
+    assert job["variables"]["CIOPT_JOB_MODE"] == mode
+    assert trigger["needs"] == ["perf"] and trigger["stage"] == job["stage"]
+    assert trigger["trigger"]["include"] == [
+        {"artifact": "ciopt-out/child-pipeline.yml", "job": "perf"}  # what ciopt plan writes
+    ]
+    assert trigger["trigger"]["strategy"] == "depend"
+    assert trigger["trigger"]["forward"] == {"pipeline_variables": False}
+    rules = config[trigger["extends"]]["rules"]
+    if mode == "run":
+        assert rules == [{"when": "never"}]
+    else:  # the plan job's sources, no other
+        assert [r["if"] for r in rules] == [r["if"] for r in job["rules"]]
+    (run,) = [line for line in job["script"] if "--gitlab-child" in line]
+    assert '--gitlab-child "$CIOPT_JOB_OUT/child-pipeline.yml"' in run
 
 
 def test_the_example_pipeline_is_valid() -> None:

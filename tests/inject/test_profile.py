@@ -10,7 +10,7 @@ import pytest
 
 from ciopt.agent.context import read_line_profile
 from ciopt.inject import INJECT_DIR
-from ciopt.inject.ciopt_profile import USAGE, parse
+from ciopt.inject.ciopt_profile import USAGE, own_file, parse, split_mode
 
 PROFILE = str(INJECT_DIR / "ciopt_profile.py")
 PYTEST_ARGS = ["--benchmark-disable", "-q", "-p", "no:cacheprovider"]
@@ -142,3 +142,87 @@ def test_tracer_is_removed(tmp_path: Path, client_python: str) -> None:
     )
     assert "trace after: None" in done.stdout, done.stdout + done.stderr
     assert json.loads((tmp_path / "p.json").read_text())["lines"]
+
+
+def test_own_code_leaves_out_tests_installs_and_the_standard_library(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    (tmp_path / "env" / "lib").mkdir(parents=True)
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    own = ["src/pkg/mod.py", "pkg/tests_util.py", "app.py"]
+    not_own = [
+        "tests/test_mod.py",
+        "src/pkg/tests/helpers.py",
+        "benchmarks/bench_util.py",
+        "src/conftest.py",
+        "src/pkg/test_mod.py",
+        "src/pkg/mod_test.py",
+        ".venv/lib/python3.11/site-packages/lib.py",
+        "vendor/site-packages/lib.py",
+        "venv/lib/lib.py",
+        ".tox/py311/lib.py",
+        "env/lib/lib.py",  # a virtualenv by another name: its pyvenv.cfg says so
+    ]
+    for rel in own:
+        assert own_file(os.path.join(root, rel), root) == rel
+    for rel in not_own:
+        assert own_file(os.path.join(root, rel), root) is None, rel
+    assert own_file(os.__file__, os.path.dirname(os.path.dirname(os.__file__))) is None
+    assert own_file("~", root) is None and own_file("<frozen os>", root) is None
+    assert own_file("/elsewhere/mod.py", root) is None
+
+
+def test_discover_mode_is_named_after_out_and_root() -> None:
+    assert split_mode(["o", "r", "--discover", "--", "-q"]) == (True, ["o", "r", "--", "-q"])
+    assert split_mode(["o", "r", "--", "--discover"]) == (False, ["o", "r", "--", "--discover"])
+
+
+SHARED = """\
+def helper(x):
+    return x + 1
+
+
+def only_a(n):
+    return sum(helper(i) for i in range(n))
+
+
+def only_b(n):
+    return [helper(i) for i in range(n)]
+"""
+BENCHES = """\
+import pytest
+
+from shared import only_a, only_b
+
+
+@pytest.fixture
+def run():
+    def call(fn, *args):  # one caller for both tests, as pytest-benchmark's fixture is
+        return fn(*args)
+
+    return call
+
+
+def test_a(run):
+    run(only_a, 100)
+
+
+@pytest.mark.parametrize("n", [10, 20])
+def test_b(run, n):
+    run(only_b, n)
+"""
+
+
+def test_discover_names_the_tests_each_function_ran_in(tmp_path: Path, client_python: str) -> None:
+    """Each test's own record: the profile's call graph would merge the tests through the
+    fixture they share, and every function would seem to run in every test."""
+    root = tmp_path / "repo"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "shared.py").write_text(SHARED)
+    (root / "benchmarks").mkdir()
+    (root / "benchmarks" / "test_b.py").write_text(BENCHES)
+    data = profile(client_python, root, "--discover", "--", "benchmarks", *PYTEST_ARGS[1:])
+    ran = {row["function"]: row["tests"] for row in data["functions"]}
+    b = ["benchmarks/test_b.py::test_b[10]", "benchmarks/test_b.py::test_b[20]"]
+    assert ran["only_a"] == ["benchmarks/test_b.py::test_a"]
+    assert ran["only_b"] == b
+    assert ran["helper"] == ["benchmarks/test_b.py::test_a", *b]

@@ -11,7 +11,7 @@ from ciopt.forges.local import LocalForge
 from ciopt.job.claim import Claim, read_marker
 from ciopt.job.progress import Progress
 from ciopt.request import parse_request
-from ciopt.verdict import Verdict
+from ciopt.verdict import Discovery, HotFunction, Verdict
 from tests.helpers.markdown import MARKS, PLANTED, code_texts, loose, render
 
 THREAD = Thread(number=3, url="https://example.test/issues/3")
@@ -182,3 +182,62 @@ def test_a_failed_verdicts_message_and_a_forks_patch_stay_code() -> None:
     assert loose(body, tuple(m for m in MARKS if m != "</details>")) == []
     assert render(body).count("</details>") == 1  # ciopt's own, around the patch
     assert code_texts(body)[-1].startswith("--- a/x.py\n+++ b/x.py\n+```\n+@org/team")
+
+
+def test_discovered_targets_get_a_step_and_say_why_they_were_picked() -> None:
+    forge = Recorder()
+    progress = _progress(forge)
+    progress.post(required=True)
+    assert "Find the hottest functions" not in forge.bodies[1]  # only when there is discovery
+    found = Discovery(
+        bench=["benchmarks"],
+        bench_s=0.2,
+        tests=2,
+        top=1,
+        min_share=0.005,
+        targets=["src/m.py::hot"],
+        rows=[
+            HotFunction(
+                target="src/m.py::hot",
+                calls=3,
+                own_s=0.1,
+                self_s=0.05,
+                cum_s=0.15,
+                own_share=0.5,
+                cum_share=0.75,
+            ),
+            HotFunction(
+                target="src/m.py::warm",
+                calls=1,
+                own_s=0.02,
+                self_s=0.02,
+                cum_s=0.02,
+                own_share=0.1,
+                cum_share=0.1,
+            ),
+        ],
+    )
+    progress.on_record(_span("span_end", "request"))
+    progress.on_record(_span("span_start", "discover", bench=["benchmarks"], top=1))
+    assert "- [ ] ⏳ Find the hottest functions (the request names no target)" in forge.bodies[1]
+    attrs = found.model_dump(mode="json", by_alias=True)
+    progress.on_record({"type": "event", "name": "discovery", "attrs": attrs})
+    body = forge.bodies[1]
+    steps = [line for line in body.splitlines() if line.startswith("- [")]
+    assert steps[2] == "- [x] Find the hottest functions (the request names no target) — picked hot"
+    assert steps[3].endswith("Measure the baseline (tests, benchmark, profile)")
+    assert "| `src/m.py::hot` | 50.0% | 75.0% | 3 |" in body
+    assert "warm" not in body  # only the targets picked
+
+
+def test_a_discovery_that_fails_says_why_in_its_step() -> None:
+    forge = Recorder()
+    progress = _progress(forge)
+    progress.post(required=True)
+    progress.on_record(_span("span_start", "discover"))
+    error = "BaselineError: none of the project's own code is hot in benchmarks"
+    progress.on_record({**_span("span_end", "discover", status="error"), "error": error})
+    assert (
+        "❌ Find the hottest functions (the request names no target) — `none of the"
+        in (forge.bodies[1])
+    )

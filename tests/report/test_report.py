@@ -11,7 +11,9 @@ from ciopt.verdict import (
     BenchmarkVerdict,
     CandidateRecord,
     Correctness,
+    Discovery,
     Guard,
+    HotFunction,
     TestCounts,
     Verdict,
 )
@@ -91,6 +93,25 @@ def test_a_report_without_a_winner_says_why() -> None:
     assert "**Verdict: rejected** (tests_failed)" in text
     assert "the `llm_calls` budget was reached" in text
     assert "```diff" not in text
+    assert "Why these targets" not in text  # the request named its target
+
+
+def test_discovered_targets_are_explained_in_the_report() -> None:
+    hot = HotFunction(
+        target="src/m.py::f", calls=7, own_s=0.3, self_s=0.1, cum_s=0.4, own_share=0.6,
+        cum_share=0.8,
+    )  # fmt: skip
+    found = Discovery(bench=["benchmarks"], bench_s=0.5, tests=3, top=4, min_share=0.005,
+                      targets=[hot.target], rows=[hot])  # fmt: skip
+    verdict = Verdict(
+        verdict="no_change", reason="not_faster", message="m", budget=BUDGET,
+        targets=found.targets, discovery=found,
+    )  # fmt: skip
+    text = render_report(verdict)
+    assert "### Why these targets" in text and "ran `benchmarks` once under the profiler" in text
+    assert "| `src/m.py::f` | 60.0% | 80.0% | 7 |" in text
+    assert "500 ms" in text  # the benchmark time the shares are of
+    assert json.loads(verdict.to_json())["discovery"]["targets"] == ["src/m.py::f"]
 
 
 def test_verdict_json_follows_the_contract() -> None:

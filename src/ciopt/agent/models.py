@@ -4,7 +4,8 @@ A model spec is a litellm model string (``openai/gpt-4o-mini``, ``anthropic/...`
 ``ollama_chat/...``, ``openai/<name>`` with ``api_base`` for vLLM or llama.cpp), or
 ``scripted:PATH.jsonl``: one ``{"content": "..."}`` a line, answered in order through litellm's
 own ``mock_response`` path, so decoding, cost accounting and the trace are exercised as for a
-real model.
+real model. A line with ``"when": "text"`` answers only a prompt holding that text: one script
+serves the units of a fanned-out run, each with its own target.
 
 Every call is bounded by the budget: ``complete(messages, max_tokens=, seconds_left=)`` sends
 ``max_tokens`` (the smaller of the model's per-call cap and what the caller allows) and gives
@@ -327,7 +328,8 @@ class ScriptedModel(LiteLLMModel):
 
     A line ``{"content": "..."}`` is a reply. A line ``{"error": 429}`` (or 500, 503,
     ``"timeout"``; optional ``"retry_after"`` seconds) is a transient failure, retried as a real
-    one would be.
+    one would be. A line with ``"when": "text"`` is used only for a prompt that holds ``text``
+    (the next unused line that fits answers; lines without ``when`` fit every prompt).
     """
 
     def __init__(
@@ -352,18 +354,20 @@ class ScriptedModel(LiteLLMModel):
         self.name = f"scripted:{path}"
         self.path = path
         self._script = _read_script(path)
-        self._used = 0
+        self._left = list(range(len(self._script)))  # the lines not used yet, in order
+        self._prompt = ""
 
     def _call_args(self) -> dict[str, Any]:
-        if self._used >= len(self._script):
+        fits = [i for i in self._left if self._script[i].get("when", "") in self._prompt]
+        if not fits:
             replies = sum(1 for line in self._script if "content" in line)
             raise ModelError(
-                f"the scripted model {self.path} has no response left after {replies} "
-                "replies; add lines to it or lower candidates=",
+                f"the scripted model {self.path} has no response left for this prompt after "
+                f"{replies} replies; add lines to it or lower candidates=",
                 reason="model_exhausted",
             )
-        line = self._script[self._used]
-        self._used += 1
+        self._left.remove(fits[0])
+        line = self._script[fits[0]]
         reply = line["content"] if "content" in line else _scripted_failure(line)
         return {**super()._call_args(), "mock_response": reply}
 
@@ -374,6 +378,7 @@ class ScriptedModel(LiteLLMModel):
         max_tokens: int | None = None,
         seconds_left: float | None = None,
     ) -> Completion:
+        self._prompt = "\n".join(str(m.get("content", "")) for m in messages)
         done = super().complete(messages, max_tokens=max_tokens, seconds_left=seconds_left)
         return done.model_copy(update={"model": "ciopt-scripted", "provider": "scripted"})
 
@@ -408,8 +413,9 @@ def _read_script(path: Path) -> list[dict[str, Any]]:
             continue
         try:
             entry = json.loads(line)
+            when = {"when": str(entry["when"])} if "when" in entry else {}
             if "content" in entry:
-                lines.append({"content": str(entry["content"])})
+                lines.append({"content": str(entry["content"]), **when})
             elif entry["error"] == "timeout" or int(entry["error"]) >= 400:
                 lines.append(dict(entry))
             else:

@@ -11,8 +11,11 @@ from ciopt.commands import (
     compare,
     compile,
     dataset,
+    discover,
     eval,
+    gather,
     outputs,
+    plan,
     policy,
     replay,
     run,
@@ -24,6 +27,9 @@ __all__ = ["COMMANDS"]
 # by name, in the order ``ciopt --help`` lists them
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
+    "plan": plan,
+    "gather": gather,
+    "discover": discover,
     "compare": compare,
     "calibrate": calibrate,
     "policy": policy,

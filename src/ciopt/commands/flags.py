@@ -7,14 +7,20 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.config import DEFAULT_IMAGE
+from ciopt.errors import RequestError
 from ciopt.learn import EvalOptions, eval_options
+
+MIB = 1024 * 1024
 
 __all__ = [
     "add_executor_flags",
     "add_measure_flags",
     "add_out_flags",
+    "add_run_flags",
     "add_task_run_flags",
     "measure_flags",
+    "request_text",
+    "run_flags",
     "task_run_options",
 ]
 
@@ -40,6 +46,74 @@ def add_out_flags(p: argparse.ArgumentParser) -> None:
         help="keep work/ (probe files, the profile, pickled recordings of calls, which may hold "
         "secrets your tests pass) in the output folder; default: a temporary folder, removed",
     )
+
+
+def add_run_flags(p: argparse.ArgumentParser) -> None:
+    """The model, the client, the forge and the budget: ``run``, ``plan`` and ``gather``."""
+    p.add_argument("--model", help="litellm model string, or scripted:FILE.jsonl")
+    p.add_argument("--api-base", help="the model's endpoint (vLLM, llama.cpp, a proxy)")
+    p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
+    add_out_flags(p)
+    p.add_argument("--base", help="the commit to optimize (default: HEAD)")
+    add_executor_flags(p)
+    p.add_argument(
+        "--forge",
+        help="where requests come from and the result is published: local (default), none, "
+        "github, gitlab, or jira (Jira issues, published on GitHub or GitLab)",
+    )
+    p.add_argument("--rounds", type=int, help="interleaved A/B rounds per candidate")
+    p.add_argument("--candidates", type=int, help="most candidates to try")
+    p.add_argument("--max-llm-calls", type=int, help="most model calls")
+    p.add_argument("--max-cost-usd", type=float, help="most spent on the model, in USD")
+    p.add_argument("--max-minutes", type=float, help="most wall time for the whole run")
+    p.add_argument("--max-input-tokens", type=int, help="most prompt tokens sent to the model")
+    p.add_argument("--max-output-tokens", type=int, help="most tokens the model may reply")
+    p.add_argument("--max-bench-seconds", type=float, help="most seconds spent benchmarking")
+    p.add_argument(
+        "--max-subprocess-calls",
+        type=int,
+        help="most processes running the project's code (tests, replays, benchmark rounds)",
+    )
+    p.add_argument("--max-output-mb", type=float, help="most MiB written into the output folder")
+
+
+def run_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings ``add_run_flags`` gives (None: a flag not given)."""
+    limits = {
+        "candidates": args.candidates,
+        "llm_calls": args.max_llm_calls,
+        "cost_usd": args.max_cost_usd,
+        "wall_seconds": args.max_minutes * 60 if args.max_minutes else None,
+        "input_tokens": args.max_input_tokens,
+        "output_tokens": args.max_output_tokens,
+        "bench_seconds": args.max_bench_seconds,
+        "subprocess_calls": args.max_subprocess_calls,
+        "output_bytes": None if args.max_output_mb is None else round(args.max_output_mb * MIB),
+    }
+    return {
+        "model": args.model,
+        "api_base": args.api_base,
+        "python": args.python,
+        "out": args.out,
+        "keep_work": args.keep_work,
+        "base": args.base,
+        "executor": args.executor,
+        "image": args.image,
+        "forge": args.forge,
+        "rounds": args.rounds,
+        # merged key by key over the limits from the environment and the repo's files
+        "limits": {k: v for k, v in limits.items() if v is not None} or None,
+    }
+
+
+def request_text(args: argparse.Namespace) -> str:
+    """The text of ``--request`` or ``--request-file``."""
+    if args.request is not None:
+        return str(args.request)
+    path: Path = args.request_file
+    if not path.is_file():
+        raise RequestError(f"--request-file {path} does not exist")
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def add_measure_flags(p: argparse.ArgumentParser) -> None:

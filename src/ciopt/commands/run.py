@@ -8,15 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ciopt.commands.flags import add_executor_flags, add_out_flags
+from ciopt.commands.flags import add_run_flags, request_text, run_flags
 from ciopt.errors import RequestError
-from ciopt.flows import Session, optimize_request
+from ciopt.flows import Session, optimize_request, run_unit
 from ciopt.job import answer_requests
+from ciopt.plan import Plan
 from ciopt.verdict import Verdict
 
 __all__ = ["add_parser", "run"]
-
-MIB = 1024 * 1024
 
 
 def add_parser(sub: Any) -> None:
@@ -35,80 +34,30 @@ def add_parser(sub: Any) -> None:
         "(default 5), for scheduled pipelines. Without --request or --poll, the CI event that "
         "started the job is answered",
     )
-    p.add_argument("--model", help="litellm model string, or scripted:FILE.jsonl")
-    p.add_argument("--api-base", help="the model's endpoint (vLLM, llama.cpp, a proxy)")
-    p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
-    add_out_flags(p)
-    p.add_argument("--base", help="the commit to optimize (default: HEAD)")
-    add_executor_flags(p)
+    add_run_flags(p)
     p.add_argument(
-        "--forge",
-        help="where requests come from and the result is published: local (default), none, "
-        "github, gitlab, or jira (Jira issues, published on GitHub or GitLab)",
+        "--unit",
+        metavar="ID",
+        help="run one unit of a fanned-out run (a CI matrix job): the unit ID of --plan; "
+        "nothing is published, ciopt gather does that",
     )
-    p.add_argument("--rounds", type=int, help="interleaved A/B rounds per candidate")
-    p.add_argument("--candidates", type=int, help="most candidates to try")
-    p.add_argument("--max-llm-calls", type=int, help="most model calls")
-    p.add_argument("--max-cost-usd", type=float, help="most spent on the model, in USD")
-    p.add_argument("--max-minutes", type=float, help="most wall time for the whole run")
-    p.add_argument("--max-input-tokens", type=int, help="most prompt tokens sent to the model")
-    p.add_argument("--max-output-tokens", type=int, help="most tokens the model may reply")
-    p.add_argument("--max-bench-seconds", type=float, help="most seconds spent benchmarking")
     p.add_argument(
-        "--max-subprocess-calls",
-        type=int,
-        help="most processes running the project's code (tests, replays, benchmark rounds)",
+        "--plan", type=Path, help="with --unit: the plan ciopt plan wrote (JSON, or its base64)"
     )
-    p.add_argument("--max-output-mb", type=float, help="most MiB written into the output folder")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
+    if args.unit is not None or args.plan is not None:
+        return _unit(args, environ)
     if args.request is None and args.request_file is None:
         env = dict(os.environ if environ is None else environ)
-        return answer_requests(args.repo, env, _flags(args), poll=args.poll)
-    with Session("run", args.repo, environ, **_flags(args)) as session:
-        verdict = optimize_request(session, lambda: _request_text(args), args.repo)
+        return answer_requests(args.repo, env, run_flags(args), poll=args.poll)
+    with Session("run", args.repo, environ, **run_flags(args)) as session:
+        verdict = optimize_request(session, lambda: request_text(args), args.repo)
     # once the session has closed: the trace's OTLP and HTML copies are written then, and the
     # trace sinks have had it
     print(session.redactor.text(_summary(verdict, session.results_line())))
     return 0
-
-
-def _flags(args: argparse.Namespace) -> dict[str, Any]:
-    limits = {
-        "candidates": args.candidates,
-        "llm_calls": args.max_llm_calls,
-        "cost_usd": args.max_cost_usd,
-        "wall_seconds": args.max_minutes * 60 if args.max_minutes else None,
-        "input_tokens": args.max_input_tokens,
-        "output_tokens": args.max_output_tokens,
-        "bench_seconds": args.max_bench_seconds,
-        "subprocess_calls": args.max_subprocess_calls,
-        "output_bytes": None if args.max_output_mb is None else round(args.max_output_mb * MIB),
-    }
-    return {
-        "model": args.model,
-        "api_base": args.api_base,
-        "python": args.python,
-        "out": args.out,
-        "keep_work": args.keep_work,
-        "base": args.base,
-        "executor": args.executor,
-        "image": args.image,
-        "forge": args.forge,
-        "rounds": args.rounds,
-        # merged key by key over the limits from the environment and the repo's files
-        "limits": {k: v for k, v in limits.items() if v is not None} or None,
-    }
-
-
-def _request_text(args: argparse.Namespace) -> str:
-    if args.request is not None:
-        return str(args.request)
-    path: Path = args.request_file
-    if not path.is_file():
-        raise RequestError(f"--request-file {path} does not exist")
-    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _summary(verdict: Verdict, results: str) -> str:
@@ -123,3 +72,25 @@ def _summary(verdict: Verdict, results: str) -> str:
         lines.append(f"  published: branch {verdict.branch} ({verdict.pr_url})")
     lines.append(f"  {results}")
     return "\n".join(lines)
+
+
+def _unit(args: argparse.Namespace, environ: Mapping[str, str] | None) -> int:
+    if args.unit is None or args.plan is None:
+        raise RequestError("--unit and --plan go together: ciopt run --unit ID --plan plan.json")
+    if args.request is not None or args.request_file is not None or args.poll is not None:
+        raise RequestError("--unit runs the plan's request; drop --request, --request-file, --poll")
+    plan = Plan.read(args.plan)
+    unit = plan.unit(str(args.unit))
+    flags = {**run_flags(args), "forge": plan.forge}
+    with Session("run", args.repo, environ, **_shared(flags, unit.limits)) as session:
+        verdict = run_unit(session, args.repo, plan, unit)
+    print(session.redactor.text(_summary(verdict, session.results_line())))
+    return 1 if verdict.verdict == "error" else 0
+
+
+def _shared(flags: dict[str, Any], share: Mapping[str, float]) -> dict[str, Any]:
+    """The flags with the unit's share of the budget as its limits (a flag's own lower)."""
+    limits = dict(share)
+    for name, value in (flags.get("limits") or {}).items():
+        limits[name] = min(value, limits.get(name, value))
+    return {**flags, "limits": limits}

@@ -1,4 +1,5 @@
-"""The output folder (the CI artifact): verdict.json, report.md, patch.diff, trace.jsonl, bench/."""
+"""The output folder (the CI artifact): verdict.json, report.md, patch.diff, discovery.json,
+trace.jsonl, bench/."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ciopt.trace import Delivery, Redactor
-from ciopt.verdict import Verdict
+from ciopt.verdict import Discovery, Verdict
 
 __all__ = ["OutputDir", "results_line"]
 
 ARTIFACTS = (
     "verdict.json",
+    "plan.json",
+    "unit.json",
+    "gather.json",
     "report.md",
     "patch.diff",
+    "discovery.json",
     "trace.jsonl",
     "trace.otlp.jsonl",
     "trace.html",
@@ -24,8 +29,12 @@ ARTIFACTS = (
 # what the ``results:`` line names, when present
 SHOWN = (
     "verdict.json",
+    "plan.json",
+    "unit.json",
+    "gather.json",
     "report.md",
     "patch.diff",
+    "discovery.json",
     "calibration.json",
     "trace.jsonl",
     "trace.otlp.jsonl",
@@ -99,6 +108,13 @@ class OutputDir:
 
     def write_patch(self, diff: str) -> Path:
         return self._write("patch.diff", diff)
+
+    def write_discovery(self, discovery: Discovery) -> Path:
+        return self._write("discovery.json", discovery.to_json())
+
+    def write(self, name: str, text: str) -> Path:
+        """Another file of the folder (``plan.json``, ``unit.json``, ...), redacted as all."""
+        return self._write(name, text)
 
     def _write(self, name: str, text: str) -> Path:
         target = self.path / name

@@ -1,7 +1,9 @@
 """The optimization of one request, as ``ciopt run`` and ``ciopt replay`` start it.
 
 ``optimize_request`` parses the request inside a session, opens the model and the forge, records
-what a replay needs (``run.config``), and runs the pipeline (``pipeline.Run``).
+what a replay needs (``run.config``), finds the targets of a request that names none (the
+hottest ``top`` functions of its benchmarks: ``discover``), and runs the pipeline
+(``pipeline.Run``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ciopt.agent import Model, PolicyRegistry, Predictor, open_models, schema_ha
 from ciopt.client import find_python
 from ciopt.config import Settings
 from ciopt.errors import RepoError, RequestError
+from ciopt.flows.discover import discover
 from ciopt.flows.memory import Store, open_store
 from ciopt.flows.pipeline import Run
 from ciopt.flows.session import Session
@@ -37,6 +40,9 @@ def optimize_request(
     defaults: Mapping[str, Sequence[str]] | None = None,
     slug: str | None = None,
     memory: Callable[[Settings, Git, Forge], Store | None] = open_store,
+    hold_note: str | None = None,
+    unit: str | None = None,
+    narrow: Mapping[str, Sequence[str]] | None = None,
 ) -> Verdict:
     """The run of one request in ``repo``, inside ``session``; ``models`` opens the models.
 
@@ -45,6 +51,9 @@ def optimize_request(
     to the patch (a fork's pull request), ``defaults`` fills what the text leaves out (the
     functions a pull request changed), ``slug`` names the branch (``ciopt/<slug>``).
     ``memory`` opens where the memory of earlier runs is kept (a replay's: what it recalled).
+    ``hold_note`` says why a winner is kept to its patch (with ``push=False``; default: a fork's
+    pull request), ``unit`` names the unit of a fanned-out run this is (``flows.fanout``) and
+    ``narrow`` replaces what of the request the plan made narrower (its benchmarks).
     """
     settings, environ = session.settings, session.environ
     tracer, ledger = session.tracer, session.ledger
@@ -55,9 +64,12 @@ def optimize_request(
             text,
             settings.trigger_phrase,
             {"bench": settings.bench, **(defaults or {})},
+            discover=True,  # no target named: the hottest functions, once the executor is open
         )
         if slug:
             request = request.model_copy(update={"slug": slug})
+        if narrow:  # a unit's own benchmarks, of the request's (``flows.fanout``)
+            request = request.model_copy(update={k: tuple(v) for k, v in narrow.items()})
         # a request only tightens what the repository's settings allow
         request, held = request.tightened(settings.model_dump())
         limits, capped = settings.limits.narrowed(**request.limit_overrides)
@@ -89,6 +101,11 @@ def optimize_request(
         base=git.resolve(settings.base),
     )
     executor = session.open_executor()
+    discovery = None
+    if not request.targets:
+        top = request.top or settings.discover_top
+        discovery = discover(session, git, bench=request.bench, top=top)
+        request = request.model_copy(update={"targets": tuple(discovery.targets)})
     forge = forge or open_forge(settings.forge, settings, environ)
     current = Run(
         settings,
@@ -106,6 +123,9 @@ def optimize_request(
         push=push,
         memory=memory(settings, git, forge),
         trace_sinks=session.sink_targets,
+        hold_note=hold_note,
+        unit=unit,
+        discovery=discovery,
     )
     # from here on an error verdict keeps every candidate evaluated so far
     session.on_error = lambda exc: current.failed(exc, exc.reason)

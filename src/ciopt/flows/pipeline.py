@@ -57,10 +57,10 @@ from ciopt.measure import bench_options, calibration_floors, design, run_benchma
 from ciopt.report import render_report
 from ciopt.request import Request, selector_paths
 from ciopt.trace import Tracer
-from ciopt.verdict import CandidateRecord, Origin, Verdict
+from ciopt.verdict import CandidateRecord, Discovery, Origin, Verdict
 from ciopt.verify import Scope, Verifier, replay_options
 
-__all__ = ["REPAIRABLE", "Run"]
+__all__ = ["REPAIRABLE", "Run", "pr_title"]
 
 FORK_NOTE = (
     "the pull request comes from a fork, which ciopt cannot push to: apply patch.diff from the "
@@ -92,13 +92,18 @@ class Run:
         push: bool = True,
         memory: Store | None = None,
         trace_sinks: Sequence[str] = (),
+        hold_note: str | None = None,
+        unit: str | None = None,
+        discovery: Discovery | None = None,
     ) -> None:
         """``origin``: the forge thread that asked; ``into``: the branch the pull request goes
         into (default: the repository's default); ``push=False``: the result is the patch only
         (a pull request from a fork, which ciopt cannot push to, nor keeps memory for);
         ``memory``: where the memory of earlier runs is kept (None: nowhere); ``trace_sinks``:
         where the trace is sent when the command ends (``Session.sink_targets``), for the
-        report."""
+        report; ``hold_note``: why a winner is kept to its patch with ``push=False`` (default: a
+        fork's pull request); ``unit``: the unit of a fanned-out run this is; ``discovery``:
+        how the request's targets were found, when it named none (``flows.discover``)."""
         self.settings = settings
         self.request = request
         self.git = git
@@ -113,6 +118,9 @@ class Run:
         self.origin = origin
         self.into = into
         self.push = push
+        self.held = hold_note or FORK_NOTE
+        self.unit = unit
+        self.discovery = discovery
         self.base_sha: str | None = None
         self.candidates: list[CandidateRecord] = []
         self.notes: list[str] = []
@@ -453,7 +461,7 @@ class Run:
                 self.out.write_patch(winner.diff)  # even when held back: a person may judge it
             publishable = bool(winner and winner.head and verdict.reason == "verified_faster")
             if publishable and not self.push:
-                verdict = verdict.model_copy(update={"notes": [*verdict.notes, FORK_NOTE]})
+                verdict = verdict.model_copy(update={"notes": [*verdict.notes, self.held]})
             branch = f"ciopt/{self.request.branch_slug()}" if publishable and self.push else None
             verdict = verdict.model_copy(
                 update={"branch": branch, "budget": self.ledger.snapshot()}
@@ -465,7 +473,7 @@ class Run:
                     self.git,
                     branch=branch,
                     head=winner.head,
-                    title=_title(verdict),
+                    title=pr_title(verdict),
                     body=report,
                     base=self.into,
                 )
@@ -502,6 +510,8 @@ class Run:
                 "stopped_message": self.message(),
                 "budget": self.ledger.snapshot(),
                 "origin": self.origin,
+                "unit": self.unit,
+                "discovery": self.discovery,
                 "isolation": isolation_of(self.executor),
                 "trace_sinks": list(self.trace_sinks),
             }
@@ -523,6 +533,8 @@ class Run:
             notes=self.notes,
             budget=self.ledger.snapshot(),
             origin=self.origin,
+            unit=self.unit,
+            discovery=self.discovery,
             isolation=isolation_of(self.executor),
             trace_sinks=list(self.trace_sinks),
         )
@@ -531,7 +543,7 @@ class Run:
         return verdict
 
 
-def _title(verdict: Verdict) -> str:
+def pr_title(verdict: Verdict) -> str:
     what = verdict.title or ", ".join(t.split("::")[-1] for t in verdict.targets)
     return f"perf: {what} ({1 / verdict.ratio:.3g}x faster)" if verdict.ratio else f"perf: {what}"
 

@@ -43,6 +43,13 @@ class Recording:
         ]
         return [MemoryItem.model_validate(item) for a in found for item in a.get("recalled") or []]
 
+    @property
+    def discovered(self) -> tuple[str, ...]:
+        """The targets the recorded run discovered (its ``discovery`` event), when its request
+        named none: a replay runs them again, not what a new profile would pick."""
+        found = [e.get("attrs") or {} for e in self.trace.events if e.get("name") == "discovery"]
+        return tuple(str(t) for t in found[-1].get("targets") or ()) if found else ()
+
     def settings(self, *, out: Path, python: str | None) -> dict[str, Any]:
         """The recorded run's settings, at its base commit, publishing nowhere."""
         recorded: dict[str, Any] = self.config["settings"]
@@ -95,6 +102,7 @@ def replay_run(session: Session, recording: Recording, repo: Path) -> Replayed:
         repo,
         models=lambda s: {"default": model, **dict.fromkeys(s.model_roles, model)},
         memory=lambda *_: Recorded(recording.recalled),
+        defaults={"targets": recording.discovered} if recording.discovered else None,
     )
     recorded = recording.trace.verdict or ("?", "?")
     then = {str(c.number): f"{c.outcome} ({c.reason})" for c in recording.trace.candidates}

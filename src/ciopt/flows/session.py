@@ -111,6 +111,7 @@ class Session:
         self.on_error: Callable[[CioptError], Verdict] = self.error_verdict
         self._closing = contextlib.ExitStack()  # what the command opened: the executor
         self.isolation: str | None = None  # the executor's, once open (``Opened.isolation``)
+        self._opened: Opened | None = None
         # whose code this is, when it runs only under isolation whatever the settings say
         # (a fork's pull request: a stranger's)
         self.stranger: str | None = None
@@ -142,14 +143,18 @@ class Session:
 
     def open_executor(self) -> Opened:
         """The settings' executor, closed when the command ends; how it was chosen and how it
-        isolates are traced, and printed when it is not the one asked for.
+        isolates are traced, and printed when it is not the one asked for. Opened once: a second
+        call (a run that discovered its targets first) returns the same.
 
         A forge run (GitHub, GitLab: anyone's request, maybe a stranger's code) whose code would
         run without isolation stops here, unless ``allow_unisolated`` accepts that by name."""
+        if self._opened is not None:
+            return self._opened
         settings = self.settings
         git_dir = self.repo / ".git"
         options = ExecutorOptions(
             image=settings.image,
+            dagger_engine=settings.dagger_engine,
             environ=self.environ,
             network=settings.sandbox_network,
             hide=(git_dir,) if git_dir.is_dir() else (),
@@ -161,6 +166,7 @@ class Session:
             asked=settings.executor,
             chosen=opened.name,
             isolation=opened.isolation,
+            engine=opened.engine,
             note=opened.note,
         )
         if opened.note:
@@ -170,6 +176,7 @@ class Session:
         ):
             refusal = unisolated_refusal(settings.executor, opened.note, self.stranger)
             raise ConfigError(refusal, reason="unisolated")
+        self._opened = opened
         return opened
 
     def __enter__(self) -> Session:

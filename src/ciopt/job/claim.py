@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ciopt.forges import Comment
 
-__all__ = ["Claim", "Decision", "Labels", "decide", "marker", "read_marker"]
+__all__ = ["Claim", "Decision", "Labels", "ci_run", "decide", "marker", "read_marker"]
 
 MARK = re.compile(r"<!-- ciopt:progress (\{.*?\}) -->")
 
@@ -55,6 +56,16 @@ class Labels(BaseModel):
     @property
     def failed(self) -> str:
         return f"{self.ask}:failed"
+
+
+def ci_run(environ: Mapping[str, str], fallback: str) -> str:
+    """The CI run a claim belongs to: its jobs (a retry, a fanned-out run's plan, units and
+    gather) are one run. ``CIOPT_RUN_ID`` carries a GitLab parent pipeline's id into its child
+    pipeline, whose own ``CI_PIPELINE_ID`` differs."""
+    for name in ("CIOPT_RUN_ID", "GITHUB_RUN_ID", "CI_PIPELINE_ID"):
+        if environ.get(name):
+            return environ[name]
+    return fallback
 
 
 def marker(claim: Claim) -> str:

@@ -18,9 +18,9 @@ from ciopt.errors import CioptError
 from ciopt.forges import Comment, Forge, Links, Person, Thread
 from ciopt.job.claim import Claim, State, marker
 from ciopt.report import render_text
-from ciopt.verdict import Verdict
+from ciopt.verdict import Discovery, Verdict
 
-__all__ = ["Progress", "Step"]
+__all__ = ["Progress", "Step", "UnitRow"]
 
 StepState = Literal["pending", "running", "done", "failed", "skipped"]
 
@@ -32,6 +32,8 @@ TITLES = {
     "publish": "Publish the result",
 }
 BASELINE_SPANS = ("workspace", "baseline.tests", "baseline.bench", "baseline.profile")
+# a step shown only when the request names no target: before the baseline's
+DISCOVER_TITLE = "Find the hottest functions (the request names no target)"
 
 
 class Step(BaseModel):
@@ -39,6 +41,16 @@ class Step(BaseModel):
     title: str
     state: StepState = "pending"
     detail: str = ""
+
+
+class UnitRow(BaseModel):
+    """One CI job of a fanned-out run, as the comment shows it."""
+
+    id: str
+    targets: list[str]
+    state: str  # queued, done, failed, missing
+    result: str = ""  # the verdict and its reason, or why the job left nothing
+    url: str | None = None  # the pull/merge request holding its candidate
 
 
 class Progress:
@@ -68,6 +80,8 @@ class Progress:
         self.patch: str = ""  # shown when it cannot be published (a fork's pull request)
         self.isolation: str = ""  # how the code under test is isolated, once the executor opens
         self.problems: list[str] = []
+        self.units: list[UnitRow] = []  # a fanned-out run's jobs (``ciopt plan``, ``gather``)
+        self.discovery: Discovery | None = None  # why these targets, once they are found
         self._outcomes: Counter[str] = Counter()
         self._shown = ""
 
@@ -91,6 +105,8 @@ class Progress:
         error = str(record.get("error", "")).split(": ", 1)[-1]
         if kind == "event" and name == "executor":
             self.isolation = str(record.get("attrs", {}).get("isolation", ""))
+        elif name in ("discover", "discovery"):
+            self._follow_discovery(record, failed, error)
         elif kind == "span_end" and name == "request":
             self.step("request", "failed" if failed else "done", error)
         elif kind == "span_start" and name == "workspace":
@@ -114,6 +130,24 @@ class Progress:
                     update={"state": "done", "detail": detail}
                 )
             self.step("publish", "running")
+
+    def _follow_discovery(self, record: dict[str, Any], failed: bool, error: str) -> None:
+        """The ``discover`` span and its ``discovery`` event: a step of its own, and the
+        ranking shown, so the person sees why each function was picked."""
+        if "discover" not in self.steps:  # before the baseline's step
+            steps = list(self.steps.items())
+            at = list(self.steps).index("baseline")
+            steps.insert(at, ("discover", Step(key="discover", title=DISCOVER_TITLE)))
+            self.steps = dict(steps)
+        kind = record.get("type")
+        if kind == "span_start":
+            self.step("discover", "running")
+        elif kind == "span_end" and failed:
+            self.step("discover", "failed", error)
+        elif kind == "event":
+            self.discovery = Discovery.model_validate(record.get("attrs", {}))
+            picked = ", ".join(t.split("::")[-1] for t in self.discovery.targets)
+            self.step("discover", "done", f"picked {picked}")
 
     def _tally(self, lead: str) -> str:
         tried = sum(self._outcomes.values())
@@ -156,6 +190,8 @@ class Progress:
             error=self.result,
             patch=self.patch,
             isolation=self.isolation,
+            units=self.units,
+            discovery=self.discovery or (self.verdict.discovery if self.verdict else None),
             pr_word="merge request" if self.forge.name == "gitlab" else "pull request",
         )
 

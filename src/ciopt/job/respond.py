@@ -24,7 +24,7 @@ from ciopt.errors import CioptError, ConfigError
 from ciopt.flows import Session, optimize_request
 from ciopt.forges import Ask, Forge, Ignored, Rules, Thread, fork_context, open_forge, screen_ask
 from ciopt.git import Git
-from ciopt.job.claim import Claim, Labels, State, decide
+from ciopt.job.claim import Claim, Labels, State, ci_run, decide
 from ciopt.job.progress import Progress
 from ciopt.job.targets import changed_targets
 from ciopt.report import render_text
@@ -131,30 +131,15 @@ class Responder:
 
     def answer(self, repo: Path, flags: dict[str, Any]) -> int:
         with Session("run", repo, self.environ, **flags) as session:
-            ask, thread = self.ask, self.ask.thread
-            with session.tracer.span("intake", **self._intake()):
-                pass
-            with session.tracer.span("authorize", login=ask.author.login) as sp:
-                access = self.forge.access(ask.author, thread)
-                sp.set(allowed=access.allowed, role=access.role)
-            if not access.allowed:
-                self._reply(
-                    "refusal.md.j2", role=access.role, needed=access.needed, session=session
-                )
-                return self._skipped(
-                    session,
-                    "unauthorized",
-                    f"@{ask.author.login} may not start runs here (permission: {access.role})",
-                )
-            if thread is not None and not self._claim(session, thread, access.role):
+            if not self.admit(session):
                 return 0
             try:
                 verdict = self._run(session, repo)
             except CioptError as exc:
-                self._finish("failed", error=session.redactor.text(str(exc)))
+                self.finish("failed", error=session.redactor.text(str(exc)))
                 raise
             state: State = "failed" if verdict.verdict == "error" else "done"
-            self._finish("refused" if verdict.reason == HEAD_MOVED else state, verdict)
+            self.finish("refused" if verdict.reason == HEAD_MOVED else state, verdict)
             print(
                 session.redactor.text(
                     f"ciopt: {verdict.verdict} ({verdict.reason}) - "
@@ -164,6 +149,25 @@ class Responder:
         # once the session has closed: the trace's copies are written, the sinks have had it
         print(f"  {session.results_line()}")
         return 1 if verdict.verdict == "error" else 0
+
+    def admit(self, session: Session) -> bool:
+        """The request recorded, its author authorized and its thread claimed; False when it
+        goes no further (a refusal or a busy reply is made, and a skipped verdict written)."""
+        ask, thread = self.ask, self.ask.thread
+        with session.tracer.span("intake", **self._intake()):
+            pass
+        with session.tracer.span("authorize", login=ask.author.login) as sp:
+            access = self.forge.access(ask.author, thread)
+            sp.set(allowed=access.allowed, role=access.role)
+        if not access.allowed:
+            self.reply("refusal.md.j2", role=access.role, needed=access.needed, session=session)
+            self._skipped(
+                session,
+                "unauthorized",
+                f"@{ask.author.login} may not start runs here (permission: {access.role})",
+            )
+            return False
+        return thread is None or self._claim(session, thread, access.role)
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -181,11 +185,7 @@ class Responder:
     def _claim(self, session: Session, thread: Thread, role: str) -> bool:
         """Claim the thread; False when another job holds it (the person is told)."""
         key = f"comment-{self.ask.comment.id}" if self.ask.comment else thread.key
-        run = (
-            self.environ.get("GITHUB_RUN_ID")
-            or self.environ.get("CI_PIPELINE_ID")
-            or (session.tracer.run_id)
-        )
+        run = ci_run(self.environ, session.tracer.run_id)
         expiry = timedelta(minutes=self.settings.claim_expiry_minutes)
         with session.tracer.span("claim", key=key, run=run) as sp:
             found = decide(
@@ -194,7 +194,7 @@ class Responder:
             if not found.go:
                 sp.set(claimed=False, holder=found.holder.url if found.holder else None)
                 if self.ask.comment is not None:
-                    self._reply("busy.md.j2", holder=found.holder, session=session)
+                    self.reply("busy.md.j2", holder=found.holder, session=session)
                 self._skipped(session, "already_running", "another job is working on this request")
                 return False
             head = self._head(thread)
@@ -296,13 +296,13 @@ class Responder:
         """Run nothing: the head is not the commit the request was pinned to; say so."""
         if self.progress is not None:
             self.progress.step("request", "failed", why, post=False)
-        self._reply("moved.md.j2", why=why, session=session)
+        self.reply("moved.md.j2", why=why, session=session)
         message = f"{why}; nothing was run"
         verdict = self._verdict(session, HEAD_MOVED, message)
         session.out.write_verdict(verdict)
         return verdict
 
-    def _finish(self, state: State, verdict: Verdict | None = None, error: str = "") -> None:
+    def finish(self, state: State, verdict: Verdict | None = None, error: str = "") -> None:
         progress, thread = self.progress, self.ask.thread
         if progress is None or thread is None:
             return
@@ -321,7 +321,7 @@ class Responder:
         for problem in progress.problems:
             print(f"ciopt: warning: {problem}")
 
-    def _reply(self, template: str, *, session: Session, **values: Any) -> None:
+    def reply(self, template: str, *, session: Session, **values: Any) -> None:
         thread = self.ask.thread
         if thread is None:
             return

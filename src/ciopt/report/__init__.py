@@ -3,6 +3,18 @@ pull request's body (``report.md``), the compare and calibration summaries, the 
 
 from __future__ import annotations
 
-from ciopt.report.render import render_calibration, render_compare, render_report, render_text
+from ciopt.report.render import (
+    render_calibration,
+    render_compare,
+    render_discovery,
+    render_report,
+    render_text,
+)
 
-__all__ = ["render_calibration", "render_compare", "render_report", "render_text"]
+__all__ = [
+    "render_calibration",
+    "render_compare",
+    "render_discovery",
+    "render_report",
+    "render_text",
+]

@@ -8,15 +8,29 @@ import jinja2
 
 from ciopt.measure import Calibration
 from ciopt.templating import code, environment
-from ciopt.verdict import BenchmarkVerdict, Verdict
+from ciopt.verdict import BenchmarkVerdict, Discovery, Verdict
 
-__all__ = ["render_calibration", "render_compare", "render_report", "render_text"]
+__all__ = [
+    "render_calibration",
+    "render_compare",
+    "render_discovery",
+    "render_report",
+    "render_text",
+]
+
+DISCOVERY_ROWS = 15  # rows of the terminal table (discovery.json holds them all)
 
 
 def _env() -> jinja2.Environment:
     env = environment("ciopt.report")
     env.globals.update(
-        num=_num, dur=_dur, pct=_pct, pct_delta=_pct_delta, speedup=_speedup, amount=_amount
+        num=_num,
+        dur=_dur,
+        pct=_pct,
+        pct_delta=_pct_delta,
+        speedup=_speedup,
+        amount=_amount,
+        share=_share,
     )
     return env
 
@@ -46,6 +60,13 @@ def render_compare(verdict: Verdict, template: str = "compare.md.j2") -> str:
             unit_head="head instr" if instructions else "head",
         )
     )
+
+
+def render_discovery(discovery: Discovery) -> str:
+    """``ciopt discover``'s terminal table: the hottest functions, the picked ones marked."""
+    rows = discovery.rows[: max(DISCOVERY_ROWS, len(discovery.targets))]
+    width = max([len(r.target) for r in rows] + [len("function")])
+    return _env().get_template("discovery.txt.j2").render(d=discovery, rows=rows, width=width)
 
 
 def render_calibration(calibration: Calibration, warnings: list[str], saved: Path | None) -> str:
@@ -82,6 +103,14 @@ def _pct(ratio: float | None) -> str:
 
 def _pct_delta(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.2g}%"
+
+
+def _share(fraction: float) -> str:
+    """A share of the benchmark time, as a percentage."""
+    percent = fraction * 100
+    if 0 < percent < 0.1:
+        return "<0.1%"
+    return f"{percent:.1f}%" if percent < 99.95 else f"{percent:.0f}%"
 
 
 def _speedup(ratio: float | None) -> str:

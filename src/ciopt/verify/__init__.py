@@ -15,7 +15,7 @@ astdiff       which functions differ between two versions of a file
 
 from __future__ import annotations
 
-from ciopt.verify.astdiff import changed_functions
+from ciopt.verify.astdiff import changed_functions, definitions
 from ciopt.verify.cache import default_cache_dir
 from ciopt.verify.guard import ALWAYS_FORBIDDEN, violations
 from ciopt.verify.parity import TestRun, judge_tests, run_tests
@@ -29,6 +29,7 @@ __all__ = [
     "Verifier",
     "changed_functions",
     "default_cache_dir",
+    "definitions",
     "judge_tests",
     "recording_selectors",
     "replay_options",
