@@ -57,6 +57,8 @@ TEST = (
     Need("rsync", "gitlab-ci-local copies artifacts with it", command("rsync")),
     Need("npm", "make tools installs Node 22 and gitlab-ci-local", command("npm")),
     Need("valgrind", "instruction counts", command("valgrind")),
+    Need("chromium", "trace.html is opened in a headless browser", command("chromium")),
+    Need("tmux", "the live progress display is read from a terminal's screen", command("tmux")),
     Need(
         "debootstrap",
         "the Debian package's test installs it into a fresh Debian root",

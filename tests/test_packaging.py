@@ -42,6 +42,7 @@ def test_console_script_and_runtime_dependencies() -> None:
         "opentelemetry-exporter-otlp-proto-http",
         "boto3",
         "jira",
+        "rich",
     }
 
 

@@ -42,8 +42,12 @@ def _path_with(tmp_path: Path, *commands: str) -> Path:
 @pytest.mark.parametrize(
     ("target", "present", "named"),
     [
-        ("test", ("git", "bwrap", "npm", "valgrind", "debootstrap"), ["rsync"]),
-        ("test", ("git", "debootstrap"), ["bubblewrap", "rsync", "npm", "valgrind"]),
+        ("test", ("git", "bwrap", "npm", "valgrind", "chromium", "tmux", "debootstrap"), ["rsync"]),
+        (
+            "test",
+            ("git", "debootstrap"),
+            ["bubblewrap", "rsync", "npm", "valgrind", "chromium", "tmux"],
+        ),
         ("demo", ("bwrap",), ["git"]),
         ("demo", ("git",), ["bubblewrap"]),
     ],
@@ -60,6 +64,6 @@ def test_a_missing_package_stops_make_with_one_line_and_the_command(
 
 
 def test_nothing_is_printed_when_every_package_is_there(tmp_path: Path) -> None:
-    present = ("git", "bwrap", "rsync", "npm", "valgrind", "debootstrap")
+    present = ("git", "bwrap", "rsync", "npm", "valgrind", "chromium", "tmux", "debootstrap")
     done = _check("test", _path_with(tmp_path, *present))
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

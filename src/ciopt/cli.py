@@ -1,4 +1,4 @@
-"""The ``ciopt`` command: the one place errors become messages and exit codes.
+"""The ``ciopt`` command: its parser, and the one place errors become messages and exit codes.
 
 Exit codes: 0 a result (whatever the verdict), 1 an error the user can fix, 3 a bug in ciopt,
 4 ``compare``'s verdict is one that ``--fail-on`` names, 130 interrupted.
@@ -13,12 +13,41 @@ import traceback
 from collections.abc import Sequence
 
 from ciopt import __version__
-from ciopt.commands import COMMANDS
+from ciopt.commands import ABOUT, COMMANDS, epilog
 from ciopt.errors import CioptError
 from ciopt.proc import undumpable
 from ciopt.trace import Redactor
 
-__all__ = ["main"]
+__all__ = ["main", "parser"]
+
+
+def parser() -> argparse.ArgumentParser:
+    """``ciopt`` and its commands, each ``--help`` ending with examples (``commands.examples``)."""
+    top = argparse.ArgumentParser(
+        prog="ciopt", description=ABOUT, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    top.add_argument("--version", action="version", version=f"ciopt {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS.values():
+        command.add_parser(sub)
+    for name, command_parser in commands_of(top):
+        command_parser.epilog = epilog(name)
+        command_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    return top
+
+
+def commands_of(
+    top: argparse.ArgumentParser, prefix: str = ""
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    """Every command's parser under ``top``, named as typed (``"trace show"``), nested ones too."""
+    found = []
+    for action in top._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                path = f"{prefix}{name}"
+                found.append((path, child))
+                found.extend(commands_of(child, f"{path} "))
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,12 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if argv is None:
         undumpable()
-    parser = argparse.ArgumentParser(prog="ciopt", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"ciopt {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for command in COMMANDS.values():
-        command.add_parser(sub)
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     redact = Redactor.from_environ(os.environ).text
     try:
         return int(COMMANDS[args.command].run(args))

@@ -51,6 +51,8 @@ class Look(BaseModel):
     rounds: int
     alpha: float  # the error rate this look spent
     verdict: str
+    ratio: float | None = None  # the overall ratio at this look (older verdicts: none)
+    ci: tuple[float, float] | None = None  # its interval at this look's level (1 - alpha)
 
 
 class Measurement(BaseModel):

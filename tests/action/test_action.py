@@ -14,7 +14,6 @@ import json
 import re
 import shutil
 import tarfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -32,11 +31,12 @@ from tests.action.world import (
     files_holding,
     git_head,
     python_version,
+    runner_stand_ins,
     served_github,
 )
 from tests.helpers import ISSUE_BODY, winner_script
 from tests.helpers.fake_github import FakeGitHub
-from tests.helpers.lock_index import FutureIndex, future_index, installed, read_lock, serve_index
+from tests.helpers.lock_index import FutureIndex, installed, read_lock
 
 pytestmark = pytest.mark.e2e
 
@@ -56,41 +56,12 @@ class Labeled:
     scripts: list[dict[str, str]]  # the environment each bash started with
 
 
-@pytest.fixture(scope="module")
-def index() -> FutureIndex:
-    return future_index()
-
-
-@pytest.fixture(scope="module")
-def world(index: FutureIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with serve_index(index) as index_url:
-        yield World.make(tmp_path_factory.mktemp("action"), index_url)
-
-
 def _labeled_by_a_writer(fake: FakeGitHub) -> dict[str, Any]:
     """An issue asking for the demo's optimization, labeled by alice, who has write access."""
     fake.user("alice", permission="write")
     number = fake.issue("Speed up dedupe", ISSUE_BODY, author="alice", labels=["optimize"])
     payload: dict[str, Any] = fake.issues_labeled(number, label="optimize", sender="alice")
     return payload
-
-
-def _runner_stand_ins(folder: Path) -> Path:
-    """What the sandbox set-up step would change on a real runner, as stand-ins that log
-    into ``folder/calls``: apt-get and sudo fail, and the kernel has no AppArmor userns sysctl.
-    And a ``curl`` that cannot connect: where a docker CLI is on PATH, the Dagger step of
-    executor auto would otherwise download the real Dagger CLI."""
-    folder.mkdir()
-    for name, body in {
-        "curl": 'echo "curl: (7) Failed to connect" >&2; exit 7',
-        "apt-get": "exit 100",
-        "sudo": "exit 1",
-        "sysctl": 'echo "sysctl: cannot stat /proc/sys/$2" >&2; exit 255',
-    }.items():
-        script = folder / name
-        script.write_text(f'#!/bin/sh\necho "{name} $*" >> {folder}/calls\n{body}\n')
-        script.chmod(0o755)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +75,7 @@ def labeled(world: World, client_python: str, tmp_path_factory: pytest.TempPathF
             "client_python": client_python,
             "trace_retention_days": "14",
         }
-        stand_ins = _runner_stand_ins(where / "bin")
+        stand_ins = runner_stand_ins(where / "bin")
         job = world.run(fake, project, "issues", payload, inputs, path_first=stand_ins)
     number = payload["issue"]["number"]
     return Labeled(job, fake, number, project, world.uploads[-1], world.scripts_environments())

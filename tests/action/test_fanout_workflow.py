@@ -37,11 +37,11 @@ from tests.action.world import (
     files_holding,
     git_head,
     python_version,
+    runner_stand_ins,
     served_github,
 )
 from tests.helpers import EXAMPLES, ROOT
 from tests.helpers.fake_github import FakeGitHub
-from tests.helpers.lock_index import FutureIndex, future_index, serve_index
 
 pytestmark = pytest.mark.e2e
 
@@ -53,34 +53,6 @@ REQUEST = f"/optimize bench=benchmarks/ top=3 max_llm_calls={CALLS} candidates=3
 # killed, so that the two published are the clear wins (normalize, count_keywords)
 KILLED_TARGET = "src/textkit/render.py::render_table"
 ROW = re.compile(r"^\| (\d+) \| (.*?) \| (\w+) \| (.*) \|$", re.MULTILINE)
-
-
-@pytest.fixture(scope="module")
-def index() -> FutureIndex:
-    return future_index()
-
-
-@pytest.fixture(scope="module")
-def world(index: FutureIndex, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with serve_index(index) as index_url:
-        yield World.make(tmp_path_factory.mktemp("action"), index_url)
-
-
-def _runner_stand_ins(folder: Path) -> Path:
-    """What the action's set-up steps would change on a real runner, as stand-ins: apt-get and
-    sudo fail, the kernel has no AppArmor userns sysctl, and curl cannot connect (where a docker
-    CLI is on PATH, executor auto would otherwise fetch the real Dagger CLI)."""
-    folder.mkdir()
-    for name, body in {
-        "curl": 'echo "curl: (7) Failed to connect" >&2; exit 7',
-        "apt-get": "exit 100",
-        "sudo": "exit 1",
-        "sysctl": 'echo "sysctl: cannot stat /proc/sys/$2" >&2; exit 255',
-    }.items():
-        script = folder / name
-        script.write_text(f"#!/bin/sh\n{body}\n")
-        script.chmod(0o755)
-    return folder
 
 
 # -- ending a unit's process as a cancelled job's is ended ---------------------------------------
@@ -197,7 +169,7 @@ def _killed_unit(plan: dict[str, Any]) -> str:
 def fanned(world: World, client_python: str, tmp_path_factory: pytest.TempPathFactory) -> Fanned:
     where = tmp_path_factory.mktemp("fanout")
     project = Project.make(where)
-    stand_ins = _runner_stand_ins(where / "bin")
+    stand_ins = runner_stand_ins(where / "bin")
     killers: list[Killer] = []
     after_plan: list[dict[str, Any]] = []
     started = time.monotonic()

@@ -22,7 +22,7 @@ from tests.helpers import ROOT, git, make_repo
 from tests.helpers.fake_github import FakeGitHub
 from tests.helpers.serve import free_address, serve
 
-__all__ = ["KEY", "Project", "World", "python_version"]
+__all__ = ["KEY", "Project", "World", "python_version", "runner_stand_ins"]
 
 KEY = "sk-test-" + "Q7r" * 16  # an LLM key as the caller passes it: env on the uses: step
 SHIPPED = ("action.yml", "pyproject.toml", "README.md", "src")
@@ -166,3 +166,21 @@ def git_head(remote: Path, branch: str) -> str:
         text=True,
         check=True,
     ).stdout.strip()
+
+
+def runner_stand_ins(folder: Path) -> Path:
+    """What the sandbox set-up step would change on a real runner, as stand-ins that log
+    into ``folder/calls``: apt-get and sudo fail, and the kernel has no AppArmor userns sysctl.
+    And a ``curl`` that cannot connect: where a docker CLI is on PATH, the Dagger step of
+    executor auto would otherwise download the real Dagger CLI."""
+    folder.mkdir()
+    for name, body in {
+        "curl": 'echo "curl: (7) Failed to connect" >&2; exit 7',
+        "apt-get": "exit 100",
+        "sudo": "exit 1",
+        "sysctl": 'echo "sysctl: cannot stat /proc/sys/$2" >&2; exit 255',
+    }.items():
+        script = folder / name
+        script.write_text(f'#!/bin/sh\necho "{name} $*" >> {folder}/calls\n{body}\n')
+        script.chmod(0o755)
+    return folder

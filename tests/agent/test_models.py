@@ -33,7 +33,7 @@ def test_scripted_model_answers_in_order_through_litellm(
 def test_scripted_model_running_out_says_what_to_do(script: Callable[[list[str]], Path]) -> None:
     model = open_model(f"scripted:{script(['only'])}")
     model.complete(HELLO)
-    with pytest.raises(ModelError, match="no response left for this prompt after 1") as info:
+    with pytest.raises(ModelError, match="no response left after 1 replies;") as info:
         model.complete(HELLO)
     assert info.value.reason == "model_exhausted"
 
@@ -59,7 +59,7 @@ def test_a_scripted_line_with_when_answers_only_prompts_holding_its_text(
     assert ask("speed up `normalize` in stats.py") == "for anything"
     assert ask("speed up `dedupe`") == "for dedupe"
     assert ask("speed up `dedupe`") == "dedupe again"
-    with pytest.raises(ModelError, match="no response left for this prompt"):
+    with pytest.raises(ModelError, match="no response left after 4 replies that fits this prompt"):
         ask("speed up `normalize` in stats.py")
 
 

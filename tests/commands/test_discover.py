@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
+from tests.helpers.display import without_progress
 
 
 def _discover(repo: Path, python: str, out: Path, *more: str) -> int:
@@ -54,6 +55,6 @@ def test_bad_input_is_one_line_that_says_what_to_do(
     said: str,
 ) -> None:
     assert _discover(example_repo, client_python, tmp_path / "out", *flags) == 1
-    err = capsys.readouterr().err
+    err = without_progress(capsys.readouterr().err)
     assert err.startswith(said) and err.count("\n") == 1, err
     assert not (tmp_path / "out" / "discovery.json").exists()

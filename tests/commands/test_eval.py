@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ciopt.cli import main
+from tests.helpers.display import PROGRESS
 from tests.learn.tasks import write_corpus
 
 WRONG = """Count the shared items with a set intersection.
@@ -67,7 +68,9 @@ def test_the_reference_model_is_verified_faster(
     assert printed[0].startswith("ciopt eval: 1/1 tasks verified faster (100%), mean reward ")
     assert printed[1] == "  replies: 1, decoded 100%, applied 100%"
     assert printed[-1] == f"  results: {out / 'eval.json'}, {out / 'eval.md'}"
-    progress = [line for line in captured.err.splitlines() if line.startswith("task ")]
+    # the eval's own lines among the progress on stderr, each after its time (HH:MM:SS)
+    told = [line[9:] for line in captured.err.splitlines() if PROGRESS.match(line)]
+    progress = [line for line in told if line.startswith("task ")]
     assert progress[0] == "task 1/1 dedupe: started"
     assert progress[1].startswith("task 1/1 dedupe: faster (verified_faster) ratio ")
     assert len(progress) == 2

@@ -13,6 +13,7 @@ from ciopt.cli import main
 from ciopt.commands import COMMANDS
 from ciopt.flows import Session
 from ciopt.verdict import CandidateRecord, Verdict
+from tests.helpers.display import without_progress
 from tests.helpers.sinks import FailingSink, KeepingSink
 
 
@@ -31,7 +32,9 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
             candidates=[CandidateRecord(id=1, outcome="faster", reason="ok", message="0.5x")],
         )
 
-    def answer_requests(repo: Path, environ: Any, flags: dict[str, Any], *, poll: Any) -> int:
+    def answer_requests(
+        repo: Path, environ: Any, flags: dict[str, Any], *, poll: Any, **_: Any
+    ) -> int:
         seen.update(forge_mode=True, repo=repo, poll=poll, flags=flags)
         return 0
 
@@ -99,7 +102,8 @@ def test_a_missing_request_file_is_a_one_line_error(
     code = main(["run", "--repo", str(tmp_path), "--request-file", str(missing),
                  "--out", str(tmp_path / "out")])  # fmt: skip
     assert code == 1
-    assert capsys.readouterr().err == f"error: --request-file {missing} does not exist\n"
+    err = without_progress(capsys.readouterr().err)
+    assert err == f"error: --request-file {missing} does not exist\n"
 
 
 def test_without_a_request_the_ci_event_is_answered(asked: dict[str, Any], tmp_path: Path) -> None:
@@ -135,7 +139,7 @@ def test_the_results_line_says_which_trace_sinks_received_the_trace(
         f"  results: {out}/ (trace.jsonl, trace.otlp.jsonl, trace.html, bench/); "
         "trace sent to keep://here/; trace not sent to fail://there/ (the error is above)"
     )
-    assert printed.err == (
+    assert without_progress(printed.err) == (
         "ciopt: trace sink fail (fail://there/) failed: the store said no; "
         f"the trace is still in {out}/\n"
     )

@@ -11,6 +11,7 @@ import pytest
 
 from ciopt.cli import main
 from tests.helpers import git
+from tests.helpers.display import without_progress
 
 pytestmark = pytest.mark.e2e
 
@@ -43,7 +44,7 @@ def fails(
             "run", "--repo", str(repo), "--request", request, "--python", client_python,
             "--model", model or f"scripted:{script([])}", "--out", str(out), "--rounds", "3",
         ])  # fmt: skip
-        err = capsys.readouterr().err.strip()
+        err = without_progress(capsys.readouterr().err).strip()
         assert code == 1
         assert len(err.splitlines()) == 1, err
         assert err.startswith("error: ")

@@ -16,6 +16,7 @@ import pytest
 
 from ciopt.cli import main
 from tests.helpers import EXAMPLES
+from tests.helpers.display import without_progress
 
 sys.path.insert(0, str(EXAMPLES / "power"))
 from make_pair_repo import make
@@ -124,7 +125,7 @@ def test_bad_input_is_one_line_and_an_error_verdict(
 ) -> None:
     out = tmp_path / "out"
     assert compare(spin, out, client_python, *args) == 1
-    err = capsys.readouterr().err.strip()
+    err = without_progress(capsys.readouterr().err).strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: ") and words in err, err
     assert verdict_of(out)["verdict"] == "error"
     assert (out / "trace.jsonl").is_file()

@@ -11,6 +11,7 @@ import pytest
 
 from ciopt.cli import main
 from tests.helpers import EXAMPLES, git, parse_otlp, prompts
+from tests.helpers.markdown import mermaid_blocks, parse_xychart, tokens
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +99,12 @@ def test_demo_finds_the_speedup_and_publishes_it(
     report = (out / "report.md").read_text()
     for word in ("not_applied", "tests_failed", "slower", "published"):
         assert word in report
+    # as a forge renders it: its tables, and the chart of base against the winner's time
+    assert [t.type for t in tokens(report)].count("table_open") >= 3
+    (chart,) = map(parse_xychart, mermaid_blocks(report))
+    assert chart.categories == ["test_dedupe_tokens · base", "test_dedupe_tokens · candidate"]
+    base_s, head_s = (verdict["benchmarks"][0][f"{s}_median_s"] for s in ("base", "head"))
+    assert chart.bars[0] / chart.bars[1] == pytest.approx(base_s / head_s, rel=0.05)
     names = {
         json.loads(line).get("name") for line in (out / "trace.jsonl").read_text().splitlines()[1:]
     }

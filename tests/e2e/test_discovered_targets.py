@@ -5,8 +5,6 @@ optimizes the hottest functions, and says why it picked them in its report and p
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from itertools import takewhile
 from pathlib import Path
 
@@ -35,16 +33,6 @@ def _why(text: str) -> dict[str, list[str]]:
     start = lines.index("| target | own time | incl. callees | calls |") + 2
     rows = [line.strip("|").split(" | ") for line in takewhile(str.strip, lines[start:])]
     return {cells[0].strip().strip("`"): [c.strip() for c in cells[1:]] for cells in rows}
-
-
-@pytest.fixture
-def ci_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No CI variables from the machine running the tests; the fake provides them."""
-    for name in list(os.environ):
-        if name.startswith(("GITHUB_", "GITLAB_", "CI_", "TRIGGER_", "RUNNER_", "ACTIONS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("CI", raising=False)
-    yield
 
 
 @pytest.mark.usefixtures("ci_env")

@@ -6,8 +6,6 @@ unit's state), against the stateful FakeGitHub."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +26,11 @@ BODY = (
 )
 
 
-@pytest.fixture
-def ci_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith(("GITHUB_", "GITLAB_", "CI_", "RUNNER_", "ACTIONS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.setenv("CIOPT_FORGE_WRITE_INTERVAL", "0")
-    yield
-
-
 def _in(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], argv: list[str]) -> int:
     with monkeypatch.context() as scoped:
         for name, value in env.items():
             scoped.setenv(name, value)
+        scoped.setenv("CIOPT_FORGE_WRITE_INTERVAL", "0")
         return main(argv)
 
 

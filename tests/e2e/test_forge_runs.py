@@ -6,9 +6,7 @@ the remote, comments, labels and one draft pull/merge request out.
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +25,6 @@ pytestmark = pytest.mark.e2e
 def winner(tmp_path: Path) -> Path:
     """The demo's winning reply and its explanation: one candidate, verified faster."""
     return winner_script(tmp_path)
-
-
-@pytest.fixture
-def ci_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No CI variables from the machine running the tests; the fakes provide them."""
-    for name in list(os.environ):
-        if name.startswith(("GITHUB_", "GITLAB_", "CI_", "TRIGGER_", "RUNNER_", "ACTIONS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("CI", raising=False)
-    yield
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], forge: str, *args: str) -> int:

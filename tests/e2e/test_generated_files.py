@@ -13,6 +13,7 @@ import pytest
 
 from ciopt.cli import main
 from tests.helpers import git
+from tests.helpers.display import without_progress
 from tests.helpers.hatchvcs import BENCH, SLOW_TOTAL, TARGET, make_hatch_repo
 
 pytestmark = pytest.mark.e2e
@@ -87,7 +88,7 @@ def test_without_the_copy_the_import_error_is_the_one_line_message(
         command = [*command[:-1], f"scripted:{tmp_path / 'none'}"]
     code = main([*command, "--repo", str(project), "--python", client_python, "--out", str(out)])
     assert code == 1
-    err = capsys.readouterr().err.strip()
+    err = without_progress(capsys.readouterr().err).strip()
     assert err == (
         "error: the baseline cannot import hvpkg"
         f"{'.core' if command[0] == 'run' else ''} (src/hvpkg/__init__.py:1: ModuleNotFoundError: "

@@ -7,8 +7,6 @@ issue, one draft pull request linked from it, the issue's labels and status move
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ from tests.helpers import REQUEST, ROOT, git, winner_script
 from tests.helpers.fake_github import FakeGitHub
 from tests.helpers.fake_jira import FakeJira
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("ci_env")]
 
 PAYLOAD = ROOT / "tests" / "forges" / "jira" / "payloads" / "repository-dispatch.json"
 # the request in the description, as Jira users write code: a {code:ciopt} block
@@ -36,16 +34,6 @@ SETTINGS = {
     "CIOPT_JIRA__GROUPS": '["ciopt-users"]',
     "CIOPT_JIRA__TRANSITIONS": '{"running": "In Progress", "done": "In Review"}',
 }
-
-
-@pytest.fixture(autouse=True)
-def _ci_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No CI or Jira variables from the machine running the tests; the fakes provide them."""
-    for name in list(os.environ):
-        if name.startswith(("GITHUB_", "GITLAB_", "CI_", "TRIGGER_", "RUNNER_", "JIRA_")):
-            monkeypatch.delenv(name)
-    monkeypatch.delenv("CI", raising=False)
-    yield
 
 
 def _dispatch(

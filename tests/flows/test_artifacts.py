@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from ciopt.flows import Session
-from ciopt.flows.artifacts import OutputDir
+from ciopt.flows.artifacts import OutputDir, results_line
 from ciopt.trace.redact import Redactor
+from ciopt.verdict import Verdict
 
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 
@@ -70,3 +71,15 @@ def test_a_session_removes_its_work_folder_unless_kept(tmp_path: Path, keep: boo
     if keep:
         text = (work / "base.tests.probe.json").read_text()
         assert "correct-horse-battery" not in text and "[REDACTED:env:" in text
+
+
+def test_the_results_line_names_every_file_a_command_wrote(tmp_path: Path) -> None:
+    out = OutputDir(tmp_path / "out", keep_work=True)
+    out.write_verdict(Verdict(verdict="faster", reason="verified_faster", message="m"))
+    out.write("plan.json", "{}")
+    out.write("calibration.json", "{}")
+    (tmp_path / "out" / "notes.txt").write_text("a person's file, not ciopt's")
+    line = results_line(out.path)
+    assert line == (
+        f"results: {out.path}/ (verdict.json, plan.json, calibration.json, bench/, work/)"
+    )

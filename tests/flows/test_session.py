@@ -170,3 +170,13 @@ def test_a_header_value_is_a_secret_whatever_its_variable_is_named(tmp_path: Pat
     assert verdict.trace_sinks == ["https://otel.example.com/v1/traces"]
     written = (out / "trace.jsonl").read_text()
     assert value not in written and "the header is [REDACTED:env:" in written
+
+
+def test_listeners_follow_the_session_from_its_header(tmp_path: Path) -> None:
+    seen: list[dict[str, object]] = []
+    with Session("compare", tmp_path, {}, listeners=[seen.append], out=tmp_path / "out") as s:
+        s.tracer.event("hello")
+    assert [(r["type"], r.get("command")) for r in seen] == [
+        ("header", "compare"),
+        ("event", None),
+    ]

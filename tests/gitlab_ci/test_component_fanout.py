@@ -114,9 +114,11 @@ def _pipeline_file(project: Path) -> None:
 
 
 def _branch(iid: int, target: str) -> str:
-    """gather's branch for one target: ciopt/issue-1-stats-normalize."""
+    """gather's branch for one target: ciopt/issue-1-stats-normalize, ciopt/issue-1-render-
+    render-table (a branch slug: lower case, runs of anything else one dash)."""
     path, function = target.split("::")
-    return f"ciopt/issue-{iid}-{Path(path).stem}-{function}"
+    raw = f"issue-{iid}-{Path(path).stem}-{function}"
+    return "ciopt/" + re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
 
 
 def _report(stdout: str) -> dict[str, str]:

@@ -6,8 +6,9 @@ import pytest
 
 from ciopt.cli import main
 from ciopt.job.ci_outputs import SUMMARY_LIMIT, collect
-from ciopt.verdict import Origin, Verdict
-from tests.helpers.markdown import PLANTED, code_texts, loose
+from ciopt.report import render_report
+from ciopt.verdict import BenchmarkVerdict, Origin, Verdict
+from tests.helpers.markdown import PLANTED, code_texts, loose, mermaid_blocks, parse_xychart
 
 
 def _write(folder: Path, verdict: Verdict, report: str | None = None) -> Path:
@@ -132,3 +133,26 @@ def test_a_message_that_quotes_a_request_is_shown_as_code(tmp_path: Path) -> Non
     summary = collect(tmp_path).summary()
     assert loose(summary) == []
     assert any("@org/team" in shown for shown in code_texts(summary))
+
+
+def test_the_summary_charts_base_against_head_once(tmp_path: Path) -> None:
+    """From report.md when there is one, else from verdict.json: never twice."""
+    bench = BenchmarkVerdict(
+        name="b.py::test_f",
+        ratio=0.25,
+        ci=(0.2, 0.3),
+        rounds=9,
+        base_median_s=4e-3,
+        head_median_s=1e-3,
+        verdict="faster",
+    )
+    verdict = faster().model_copy(
+        update={"benchmarks": [bench], "ci": (0.2, 0.3), "confidence": 0.99, "min_effect": 0.02}
+    )
+    verdict.budget = {"limits": {}, "spent": {}}  # what a report shows, even when empty
+    alone = collect(_write(tmp_path / "alone", verdict)).summary()
+    (chart,) = map(parse_xychart, mermaid_blocks(alone))
+    assert chart.categories == ["test_f · base", "test_f · head"] and chart.bars == [4.0, 1.0]
+    with_report = _write(tmp_path / "reported", verdict, report=render_report(verdict))
+    (chart,) = map(parse_xychart, mermaid_blocks(collect(with_report).summary()))
+    assert chart.categories[1] == "test_f · candidate"  # the report's own

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from ciopt.forges import Forge, Thread, open_forge
 from ciopt.git import Git
 from ciopt.job import answer_requests
 from ciopt.job.claim import read_marker
+from ciopt.trace import Listener
 from tests.helpers import REQUEST, git, winner_script
 from tests.helpers.fake_github import FakeGitHub
 from tests.helpers.fake_gitlab import FakeGitLab
@@ -60,7 +61,12 @@ def _push(repo: Path, remote: Path, ref: str, text: str) -> str:
 
 
 def _answer(
-    repo: Path, env: Mapping[str, str], out: Path, python: Path, opener: Any = open_forge
+    repo: Path,
+    env: Mapping[str, str],
+    out: Path,
+    python: Path,
+    opener: Any = open_forge,
+    listeners: Sequence[Listener] = (),
 ) -> int:
     flags = {
         "forge": "github" if "GITHUB_ACTIONS" in env else "gitlab",
@@ -69,7 +75,7 @@ def _answer(
         "model": f"scripted:{winner_script(out.parent)}",
         "forge_write_interval": 0,
     }
-    return answer_requests(repo, env, flags, opener=opener)
+    return answer_requests(repo, env, flags, opener=opener, listeners=listeners)
 
 
 def _moving(move: Callable[[], None]) -> Any:
@@ -256,3 +262,23 @@ def test_a_merge_request_whose_head_moved_after_the_note_is_refused(
         assert f"the head of this merge request moved from {noted[:12]} to {later[:12]}" in reply
         (progress,) = _progress([n["body"] for n in fake.notes[("mr", iid)]])
         assert f"Runs commit `{later[:12]}`, the head of this merge request" in progress
+
+
+def test_the_commands_display_follows_the_requests_session(
+    example_repo: Path,
+    remote: Path,
+    tmp_path: Path,
+    sentinel: tuple[Path, Path],
+) -> None:
+    python, _ = sentinel
+    head = _push(example_repo, remote, "refs/forks/mallory", "pushed after the review")
+    reviewed = "0123abc0123a" if not head.startswith("0123abc0123a") else "4567def4567d"
+    seen: list[dict[str, Any]] = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        _, _, env = _fork_pull(rsps, remote, head, f"{ASK} sha={reviewed}", tmp_path, "write")
+        out = tmp_path / "out"
+        assert _answer(example_repo, env, out, python, listeners=[seen.append]) == 0
+    assert (seen[0]["type"], seen[0]["command"]) == ("header", "run")
+    steps = [r["name"] for r in seen if r["type"] == "span_end"]
+    assert steps == ["intake", "authorize", "claim", "fetch"]
+    assert seen == [json.loads(line) for line in (out / "trace.jsonl").read_text().splitlines()]

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from ciopt.measure.analysis import Samples, analyse, is_primary
+from ciopt.measure.analysis import Samples, analyse, is_primary, round_ratio
 
 
 def samples(ratios: dict[str, list[float]]) -> Samples:
@@ -64,3 +64,11 @@ def test_floors_raise_the_minimum_effect_per_benchmark() -> None:
     results, overall = analyse(data, alpha=0.01, min_effect=0.02, floors={"x": 0.06, "*": 0.07})
     assert results[0].min_effect == 0.06 and overall.min_effect == 0.07
     assert results[0].verdict != "faster" and overall.verdict != "faster"
+
+
+def test_a_rounds_ratio_is_the_one_the_overall_verdict_sees() -> None:
+    base, head = {"f": 2.0, "g": 1.0, "h": 1.0}, {"f": 1.0, "g": 4.0}  # h: the head lacks it
+    assert round_ratio(base, head) == pytest.approx(math.sqrt(0.5 * 4))  # geometric mean
+    assert round_ratio(base, head, ["f"]) == pytest.approx(0.5)
+    assert round_ratio(base, head, ["h"]) == pytest.approx(math.sqrt(2))  # none named ran: all
+    assert round_ratio({"f": 0.0}, {"f": 1.0}) is None

@@ -6,7 +6,7 @@ import pytest
 
 from ciopt.flows import run_verdict
 from ciopt.forges import Person, Rules
-from ciopt.report import render_report, render_text
+from ciopt.report import render_compare, render_report, render_text
 from ciopt.verdict import (
     BenchmarkVerdict,
     CandidateRecord,
@@ -17,7 +17,16 @@ from ciopt.verdict import (
     TestCounts,
     Verdict,
 )
-from tests.helpers.markdown import MARKS, PLANTED, code_texts, loose, render
+from tests.helpers.markdown import (
+    MARKS,
+    PLANTED,
+    code_texts,
+    loose,
+    mermaid_blocks,
+    parse_xychart,
+    render,
+    tokens,
+)
 
 BUDGET = {"limits": {"llm_calls": 4}, "spent": {"llm_calls": 2}}
 BENCH = BenchmarkVerdict(
@@ -76,6 +85,43 @@ def test_a_faster_report_shows_speedup_evidence_change_and_fates() -> None:
     assert "| 1 | rejected | – | tests_failed: `1 test(s) broke: t \\| x` |" in text
     assert "| 2 | faster ✅ published |" in text
     assert "| llm_calls | 2 | 4 |" in text
+
+
+def test_the_report_renders_its_tables_and_its_chart_as_a_forge_would() -> None:
+    """GFM-like markdown: the tables stay tables, the chart a fenced ``mermaid`` block whose
+    lines read back as the chart of the measured benchmark (base and candidate, in ms)."""
+    other = BENCH.model_copy(update={"name": "b.py::test_g", "base_median_s": 2.5e-3})
+    verdict = _decided(LOSER, WINNER).model_copy(update={"benchmarks": [BENCH, other]})
+    text = render_report(verdict)
+    kinds = [t.type for t in tokens(text)]
+    assert kinds.count("table_open") == 3  # measurements, candidates, budget
+    assert kinds.count("table_close") == 3 and "th_open" in kinds and "td_open" in kinds
+    (block,) = mermaid_blocks(text)
+    chart = parse_xychart(block)
+    assert chart.categories == [
+        "test_f · base",
+        "test_f · candidate",
+        "test_g · base",
+        "test_g · candidate",
+    ]
+    assert chart.axis == "ms per call (median)"
+    assert chart.bars == [4.0, 1.0, 2.5, 1.0]
+    assert "```mermaid" not in render_report(verdict.model_copy(update={"benchmarks": []}))
+
+
+def test_a_compare_report_charts_base_against_head() -> None:
+    verdict = Verdict(
+        verdict="faster",
+        reason="measured_faster",
+        message="m",
+        benchmarks=[BENCH],
+        ratio=0.25,
+        ci=(0.2, 0.3),
+        confidence=0.99,
+        measurement={"pairing": "duet", "decision_confidence": 0.99, "timer": "t"},
+    )
+    chart = parse_xychart(mermaid_blocks(render_compare(verdict))[0])
+    assert chart.categories == ["test_f · base", "test_f · head"]
 
 
 def test_a_report_without_a_winner_says_why() -> None:

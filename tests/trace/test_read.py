@@ -20,6 +20,7 @@ from tests.trace.written import (
     SYSTEM,
     header,
     write_crashed_trace,
+    write_measured_trace,
     write_run_trace,
 )
 
@@ -140,3 +141,37 @@ def test_missing_or_headerless_file_is_a_config_error(tmp_path: Path) -> None:
     empty.write_text('{"type": "event", "name": "x"}\n{"type"')
     with pytest.raises(ConfigError, match="not a ciopt trace"):
         read_trace(empty)
+
+
+def test_measurements_are_read_with_their_rounds_and_looks(tmp_path: Path) -> None:
+    trace = read_trace(write_measured_trace(tmp_path / "trace.jsonl"))
+    first, second = trace.measures
+    assert (first.label, first.verdict, first.min_effect) == ("candidate 1", "faster", 0.02)
+    assert first.rounds == [0.52, 0.48, 0.5, 0.51, 0.49]
+    assert [(k.rounds, k.verdict, k.ratio, k.ci) for k in first.looks] == [
+        (3, "inconclusive", 0.5, (1e-7, 1500.0)),
+        (5, "faster", 0.5, (0.45, 0.56)),
+    ]
+    assert second.rounds == [1.01, 0.99, 1.0] and len(second.looks) == 1
+    assert read_trace(write_run_trace(tmp_path / "run.jsonl")).measures == []
+    tracer = Tracer(tmp_path / "compare.jsonl", header={"command": "calibrate"})
+    with tracer.span("measure", measure="walltime"), tracer.span("measure", calibration=True):
+        pass
+    tracer.close()
+    labels = [m.label for m in read_trace(tmp_path / "compare.jsonl").measures]
+    assert labels == ["head", "the baseline against itself"]  # a compare's, a calibration's
+
+
+def test_a_measurement_cut_short_keeps_its_rounds_and_looks_so_far(tmp_path: Path) -> None:
+    tracer = Tracer(tmp_path / "trace.jsonl", header={"command": "compare"})
+    held = tracer.span("measure", measure="walltime")
+    held.__enter__()  # a crash: the span never ends
+    for i, ratio in enumerate([0.9, 0.8, 0.85]):
+        tracer.event("measure.round", round=i, medians={}, ratio=ratio)
+    tracer.event(
+        "measure.look", rounds=3, alpha=1e-4, verdict="inconclusive", ratio=0.85, ci=[0.5, 1.4]
+    )
+    tracer.close()
+    (cut,) = read_trace(tmp_path / "trace.jsonl").measures
+    assert cut.rounds == [0.9, 0.8, 0.85] and cut.verdict == "unfinished"
+    assert [(k.rounds, k.ci) for k in cut.looks] == [(3, (0.5, 1.4))]

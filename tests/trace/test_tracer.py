@@ -233,3 +233,15 @@ def test_non_json_values_are_redacted(trace_path: Path) -> None:
     tracer.event("e", path=Path("/work") / SECRET, names={SECRET})
     tracer.close()
     assert SECRET not in trace_path.read_text()
+
+
+def test_listeners_given_at_the_start_see_every_record_from_the_header_on(
+    trace_path: Path,
+) -> None:
+    seen: list[dict[str, Any]] = []
+    tracer = Tracer(trace_path, header={"command": "run"}, listeners=[seen.append])
+    with tracer.span("request"):
+        tracer.event("note", token="ghp_" + "a" * 36)
+    tracer.close()
+    assert seen == read(trace_path)  # as written: redacted
+    assert [r["type"] for r in seen] == ["header", "span_start", "event", "span_end"]

@@ -159,3 +159,54 @@ def write_crashed_trace(path: Path) -> Path:
     with path.open("a", encoding="utf-8") as fh:
         fh.write('{"run_id": "run-crash", "seq": 5, "ts": "2025-')
     return path
+
+
+# One look per entry: (rounds, alpha, verdict, ratio, ci) as the experiment records them.
+LOOKS_1 = [
+    (3, 1e-4, "inconclusive", 0.5, [1e-7, 1500.0]),  # three rounds: decades wide
+    (5, 5e-4, "faster", 0.5, [0.45, 0.56]),
+]
+RATIOS_1 = [0.52, 0.48, 0.5, 0.51, 0.49]
+RATIOS_2 = [1.01, 0.99, 1.0]
+
+
+def write_measured_trace(path: Path, *, older: bool = False) -> Path:
+    """A run that measures two candidates, as ``measure_sides`` traces them: candidate 1 is
+    faster at its second look, candidate 2 shows no change at its first. ``older``: as traces
+    before the rounds' ratios, the looks' intervals and ``min_effect`` were recorded."""
+    tracer = Tracer(
+        path,
+        run_id="run-measured",
+        header=header("full"),
+        budget=lambda: {
+            "limits": {"llm_calls": 4, "candidates": 2, "bench_seconds": 60.0},
+            "spent": {"llm_calls": 5, "candidates": 2, "bench_seconds": 12.5, "cost_usd": 0.1},
+        },
+    )
+    plans = [
+        (1, RATIOS_1, LOOKS_1, "faster"),
+        (2, RATIOS_2, [(3, 1e-4, "no_change", 1.0, [0.99, 1.01])], "no_change"),
+    ]
+    for number, ratios, looks, verdict in plans:
+        with (
+            tracer.span("candidate", candidate=number) as cand,
+            tracer.span("measure", measure="walltime", pairing="duet", candidate=number) as sp,
+        ):
+            for i, ratio in enumerate(ratios):
+                medians = {"base:b.py::test_f": 2e-3, "head:b.py::test_f": 2e-3 * ratio}
+                extra = {} if older else {"ratio": ratio}
+                tracer.event("measure.round", round=i, medians=medians, **extra)
+            recorded = [
+                {"fraction": 0.1, "rounds": n, "alpha": alpha, "verdict": word}
+                | ({} if older else {"ratio": r, "ci": ci})
+                for n, alpha, word, r, ci in looks
+            ]
+            last = looks[-1]
+            sp.set(verdict=verdict, ratio=last[3], ci=last[4], stopped_by="decided", looks=recorded)
+            if not older:
+                sp.set(min_effect=0.02)
+            cand.set(outcome=verdict, reason="verified_faster", ratio=last[3])
+    with tracer.span("publish") as pub:
+        pub.set(verdict="faster", reason="verified_faster")
+    tracer.close()
+    return path

@@ -361,9 +361,12 @@ class ScriptedModel(LiteLLMModel):
         fits = [i for i in self._left if self._script[i].get("when", "") in self._prompt]
         if not fits:
             replies = sum(1 for line in self._script if "content" in line)
+            fitting = (
+                " that fits this prompt" if any("when" in line for line in self._script) else ""
+            )
             raise ModelError(
-                f"the scripted model {self.path} has no response left for this prompt after "
-                f"{replies} replies; add lines to it or lower candidates=",
+                f"the scripted model {self.path} has no response left after {replies} replies"
+                f"{fitting}; add lines to it or lower candidates=",
                 reason="model_exhausted",
             )
         self._left.remove(fits[0])

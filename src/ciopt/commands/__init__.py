@@ -21,8 +21,9 @@ from ciopt.commands import (
     run,
     trace,
 )
+from ciopt.commands.examples import ABOUT, EXAMPLES, epilog
 
-__all__ = ["COMMANDS"]
+__all__ = ["ABOUT", "COMMANDS", "EXAMPLES", "epilog"]
 
 # by name, in the order ``ciopt --help`` lists them
 COMMANDS: dict[str, ModuleType] = {

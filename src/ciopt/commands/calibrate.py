@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ciopt.commands.display import Output, add_output_flags
 from ciopt.commands.flags import add_measure_flags, measure_flags
 from ciopt.flows import Session, calibrate_machine
 from ciopt.report import render_calibration
@@ -36,10 +37,16 @@ def add_parser(sub: Any) -> None:
         help="do not keep it in .git/ciopt/ for later compare and run commands",
     )
     add_measure_flags(p)
+    add_output_flags(p, document="calibration.json")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
-    with Session("calibrate", args.repo, environ, **measure_flags(args)) as session:
+    output = Output.of(args, environ)
+    flags = measure_flags(args)
+    with (
+        output.running() as display,
+        Session("calibrate", args.repo, environ, listeners=display.listeners, **flags) as session,
+    ):
         done = calibrate_machine(
             session,
             args.repo,
@@ -48,5 +55,6 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             seconds=args.seconds,
             save=not args.no_save,
         )
-        print(render_calibration(done.calibration, done.warnings, done.saved), end="")
-        return 0
+    output.result(render_calibration(done.calibration, done.warnings, done.saved).rstrip("\n"))
+    output.document(session.out.path / "calibration.json")
+    return 0

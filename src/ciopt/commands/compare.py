@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ciopt.commands.display import Output, add_output_flags
 from ciopt.commands.flags import add_measure_flags, measure_flags
 from ciopt.flows import Session, compare_commits
 from ciopt.report import render_compare
@@ -55,6 +56,7 @@ def add_parser(sub: Any) -> None:
         help=f"exit {EXIT_FAIL_ON} when the verdict is this one (repeatable), for CI gates",
     )
     add_measure_flags(p)
+    add_output_flags(p, document="verdict.json")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
@@ -64,7 +66,11 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         "calibration": args.calibration,
         "rel_tol": args.rel_tol,
     }
-    with Session("compare", args.repo, environ, **cli) as session:
+    output = Output.of(args, environ)
+    with (
+        output.running() as display,
+        Session("compare", args.repo, environ, listeners=display.listeners, **cli) as session,
+    ):
         verdict = compare_commits(
             session,
             args.repo,
@@ -75,7 +81,8 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
             allow=args.allow or (),
             verify=not args.no_verify,
         )
-        print(session.redactor.text(render_compare(verdict, "compare.txt.j2")), end="")
+        said = session.redactor.text(render_compare(verdict, "compare.txt.j2"))
     # once closed: the trace's OTLP and HTML are written, and the trace sinks have had it
-    print(session.results_line())
+    output.result(said + session.results_line())
+    output.document(session.out.path / "verdict.json")
     return EXIT_FAIL_ON if verdict.verdict in (args.fail_on or ()) else 0

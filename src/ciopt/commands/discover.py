@@ -9,6 +9,7 @@ from typing import Any
 
 from ciopt import flows  # flows.discover: the function (the module of that name is private)
 from ciopt.client import default_bench
+from ciopt.commands.display import Output, add_output_flags
 from ciopt.commands.flags import add_executor_flags, add_out_flags
 from ciopt.flows import Session
 from ciopt.git import Git
@@ -40,6 +41,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--python", help="the client's interpreter (default: .venv/bin/python, python3)")
     add_out_flags(p)
     add_executor_flags(p)
+    add_output_flags(p, document="discovery.json")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
@@ -52,12 +54,17 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
         "base": args.base,
         "discover_top": args.top,
     }
-    with Session("discover", args.repo, environ, **cli) as session:
+    output = Output.of(args, environ)
+    with (
+        output.running() as display,
+        Session("discover", args.repo, environ, listeners=display.listeners, **cli) as session,
+    ):
         settings = session.settings
         git = Git.open(args.repo)
         bench = args.bench or settings.bench or default_bench(git.path)
         found = flows.discover(session, git, bench=bench, top=settings.discover_top)
-        print(session.redactor.text(render_discovery(found)), end="")
+        said = session.redactor.text(render_discovery(found))
     # once closed: the trace's OTLP and HTML are written, and the trace sinks have had it
-    print(session.results_line())
+    output.result(said + session.results_line())
+    output.document(session.out.path / "discovery.json")
     return 0

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ciopt.commands.display import Output, add_output_flags
 from ciopt.commands.flags import add_task_run_flags, task_run_options
 from ciopt.learn import evaluate, load_suite, render_text, resolve_policy
 
@@ -36,6 +37,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, default=Path("ciopt-eval"), help="default: ciopt-eval")
     p.add_argument("--seed", type=int, help="the measurement's seed (default: 0)")
+    add_output_flags(p, document="eval.json")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
@@ -43,12 +45,18 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
     suite = load_suite(args.tasks, split=args.split, names=args.task)
     policy = resolve_policy(args.policy, Path(".ciopt", "policies")) if args.policy else None
     options = task_run_options(args, seed=args.seed)
-
-    def progress(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
-
+    output = Output.of(args, env)
     # the runs' own notes (which executor was chosen) go with the progress, on stderr
-    with contextlib.redirect_stdout(sys.stderr):
-        summary = evaluate(suite, policy, options, out=args.out, environ=env, progress=progress)
-    print(render_text(summary, args.out).rstrip("\n"))
+    with output.running() as display, contextlib.redirect_stdout(sys.stderr):
+        summary = evaluate(
+            suite,
+            policy,
+            options,
+            out=args.out,
+            environ=env,
+            progress=display.note,
+            listeners=display.listeners,
+        )
+    output.result(render_text(summary, args.out).rstrip("\n"))
+    output.document(args.out / "eval.json")
     return 0

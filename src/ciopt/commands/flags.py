@@ -16,6 +16,7 @@ __all__ = [
     "add_executor_flags",
     "add_measure_flags",
     "add_out_flags",
+    "add_request_flags",
     "add_run_flags",
     "add_task_run_flags",
     "measure_flags",
@@ -46,6 +47,16 @@ def add_out_flags(p: argparse.ArgumentParser) -> None:
         help="keep work/ (probe files, the profile, pickled recordings of calls, which may hold "
         "secrets your tests pass) in the output folder; default: a temporary folder, removed",
     )
+
+
+def add_request_flags(p: argparse.ArgumentParser, *, example: str, poll: str) -> None:
+    """``--repo``, and where the request comes from: ``--request``, ``--request-file`` or
+    ``--poll`` (none of them: the CI event that started the job)."""
+    p.add_argument("--repo", type=Path, default=Path("."), help="the git checkout (default: .)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--request", help=f"request text, e.g. '{example}'")
+    src.add_argument("--request-file", type=Path, help="a file holding the request text")
+    src.add_argument("--poll", type=int, nargs="?", const=5, metavar="N", help=poll)
 
 
 def add_run_flags(p: argparse.ArgumentParser) -> None:

@@ -8,13 +8,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ciopt.commands.display import Output, add_output_flags
 from ciopt.commands.flags import add_run_flags, run_flags
+from ciopt.config import load_settings
 from ciopt.flows import Gathered, Session, gather_units
 from ciopt.forges import open_forge
 from ciopt.job import gather_on_forge, gathered_verdict
 from ciopt.plan import Plan
-from ciopt.report import render_text
-from ciopt.trace import Redactor
 
 __all__ = ["add_parser", "run"]
 
@@ -39,26 +39,31 @@ def add_parser(sub: Any) -> None:
         help="the folder the units' output folders were downloaded into (searched recursively)",
     )
     add_run_flags(p)
+    add_output_flags(p, document="verdict.json")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if environ is None else environ)
     plan = Plan.read(args.plan)
     flags = {**run_flags(args), "forge": args.forge or plan.forge}
+    output = Output.of(args, env)
     if plan.threads:
-        gathered = gather_on_forge(args.repo, env, flags, plan, args.units)
-        out = Path(flags["out"] or "ciopt-out").resolve()
+        with output.running() as display:
+            gathered, results = gather_on_forge(
+                args.repo, env, flags, plan, args.units, listeners=display.listeners
+            )
+        out = load_settings(args.repo if args.repo.is_dir() else None, **flags).out
     else:
-        with Session("gather", args.repo, env, **flags) as session:
+        with (
+            output.running() as display,
+            Session("gather", args.repo, env, listeners=display.listeners, **flags) as session,
+        ):
             forge = open_forge(session.settings.forge, session.settings, env)
             gathered = gather_units(session, args.repo, plan, args.units, forge=forge)
-            verdict = gathered_verdict(plan, gathered, session.tracer.run_id)
-            session.out.write_verdict(verdict)
-        out = session.out.path
-    report = render_text("gather.md.j2", plan=plan, gathered=gathered)
-    redact = Redactor.from_environ(env).text
-    (out / "report.md").write_text(redact(report), encoding="utf-8")
-    print(_summary(gathered))
+            session.out.write_verdict(gathered_verdict(plan, gathered, session.tracer.run_id))
+        results, out = session.results_line(), session.out.path
+    output.result(f"{_summary(gathered)}\n  {results}")
+    output.document(out / "verdict.json")
     return 1 if gathered.failed else 0
 
 

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ciopt.commands.flags import add_run_flags, request_text, run_flags
+from ciopt.commands.display import Output, add_output_flags
+from ciopt.commands.flags import add_request_flags, add_run_flags, request_text, run_flags
+from ciopt.config import load_settings
 from ciopt.flows import Session, plan_units
 from ciopt.job import GitLabChild, ci_run, plan_on_forge
 from ciopt.plan import Plan
@@ -25,17 +27,10 @@ def add_parser(sub: Any) -> None:
         "discovered target; one that names its target gets --units units sharing its "
         "candidates; a poll gets a unit per request. Each unit has its share of the budget.",
     )
-    p.add_argument("--repo", type=Path, default=Path("."), help="the git checkout (default: .)")
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--request", help="request text, e.g. 'bench=benchmarks candidates=6'")
-    src.add_argument("--request-file", type=Path, help="a file holding the request text")
-    src.add_argument(
-        "--poll",
-        type=int,
-        nargs="?",
-        const=5,
-        metavar="N",
-        help="with --forge github/gitlab/jira: plan up to N open requests found through the API",
+    add_request_flags(
+        p,
+        example="bench=benchmarks candidates=6",
+        poll="with --forge github/gitlab/jira: plan up to N open requests found through the API",
     )
     p.add_argument(
         "--units",
@@ -63,6 +58,7 @@ def add_parser(sub: Any) -> None:
         "component's job in mode fanout; its trigger job includes it)",
     )
     add_run_flags(p)
+    add_output_flags(p, document="plan.json")
 
 
 def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
@@ -74,11 +70,18 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
     }
     # the child pipeline's settings are checked before a thread is claimed
     child = GitLabChild.from_environ(env) if args.gitlab_child else None
+    output = Output.of(args, env)
     if args.request is None and args.request_file is None:
-        plan = plan_on_forge(args.repo, env, flags, units=args.units, poll=args.poll)
-        out = Path(flags["out"] or "ciopt-out")
+        with output.running() as display:
+            plan, results = plan_on_forge(
+                args.repo, env, flags, units=args.units, poll=args.poll, listeners=display.listeners
+            )
+        out = load_settings(args.repo if args.repo.is_dir() else None, **flags).out
     else:
-        with Session("plan", args.repo, env, **flags) as session:
+        with (
+            output.running() as display,
+            Session("plan", args.repo, env, listeners=display.listeners, **flags) as session,
+        ):
             plan = plan_units(
                 session,
                 args.repo,
@@ -87,15 +90,16 @@ def run(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> i
                 run=ci_run(env, session.tracer.run_id),
             )
             session.out.write("plan.json", plan.to_json())
-        out = session.out.path
-    print(_summary(plan, out))
+        results, out = session.results_line(), session.out.path
+    output.result(_summary(plan, results))
+    output.document(out / "plan.json")
     if args.github_output:
         with args.github_output.open("a", encoding="utf-8") as handle:
             handle.write(github_outputs(plan))
     if child is not None and args.gitlab_child:
         args.gitlab_child.parent.mkdir(parents=True, exist_ok=True)
         args.gitlab_child.write_text(child.render(plan), encoding="utf-8")
-        print(f"  child pipeline: {args.gitlab_child}")
+        output.result(f"  child pipeline: {args.gitlab_child}")
     return 0
 
 
@@ -109,7 +113,7 @@ def github_outputs(plan: Plan) -> str:
     )
 
 
-def _summary(plan: Plan, out: Path) -> str:
+def _summary(plan: Plan, results: str) -> str:
     lines = [
         f"ciopt: planned {len(plan.units)} unit(s) ({plan.kind}), at most {plan.max_parallel} "
         f"at once, on {plan.base[:12] or 'no commit'}"
@@ -120,5 +124,5 @@ def _summary(plan: Plan, out: Path) -> str:
         )
         lines.append(f"  unit {unit.id}: {', '.join(unit.targets)} ({share})")
     lines += [f"  note: {note}" for note in plan.notes]
-    lines.append(f"  plan: {out}/plan.json")
+    lines.append(f"  {results}")
     return "\n".join(lines)

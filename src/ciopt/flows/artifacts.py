@@ -13,7 +13,7 @@ from ciopt.verdict import Discovery, Verdict
 
 __all__ = ["OutputDir", "results_line"]
 
-ARTIFACTS = (
+RESULTS = (  # what a command writes, in the order people read it
     "verdict.json",
     "plan.json",
     "unit.json",
@@ -21,26 +21,13 @@ ARTIFACTS = (
     "report.md",
     "patch.diff",
     "discovery.json",
-    "trace.jsonl",
-    "trace.otlp.jsonl",
-    "trace.html",
 )
+TRACES = ("trace.jsonl", "trace.otlp.jsonl", "trace.html")
 
+# what opening the folder clears: an earlier run's files (calibration.json stays there, as before)
+ARTIFACTS = (*RESULTS, *TRACES)
 # what the ``results:`` line names, when present
-SHOWN = (
-    "verdict.json",
-    "plan.json",
-    "unit.json",
-    "gather.json",
-    "report.md",
-    "patch.diff",
-    "discovery.json",
-    "calibration.json",
-    "trace.jsonl",
-    "trace.otlp.jsonl",
-    "trace.html",
-    "bench",
-)
+SHOWN = (*RESULTS, "calibration.json", *TRACES, "bench", "work")
 
 
 class OutputDir:

@@ -101,7 +101,7 @@ def calibrate_machine(
         overall=judged(OVERALL, mean_logs(list(logs.values()))),
     )
     text = calibration.to_json()
-    (session.out.path / "calibration.json").write_text(text)
+    session.out.write("calibration.json", text)
     saved = None
     if save:
         saved = calibration_path(git)

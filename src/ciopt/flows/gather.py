@@ -121,6 +121,7 @@ def gather_units(
                 published.append(_single(session, git, trees, plan, winner, forge, into, found))
     gathered = Gathered(units=[f.state for f in found], published=published, notes=notes)
     session.out.write("gather.json", gathered.model_dump_json(indent=2) + "\n")
+    session.out.write_report(render_text("gather.md.j2", plan=plan, gathered=gathered))
     return gathered
 
 

@@ -11,7 +11,7 @@ import contextlib
 import os
 import platform
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from ciopt.flows.artifacts import OutputDir, results_line
 from ciopt.flows.stops import with_overruns
 from ciopt.trace import (
     Delivery,
+    Listener,
     Redactor,
     RunPlace,
     Shipment,
@@ -72,10 +73,13 @@ class Session:
         command: str,
         repo: Path,
         environ: Mapping[str, str] | None = None,
+        *,
+        listeners: Sequence[Listener] = (),
         **cli: Any,
     ) -> None:
         """``command`` names the trace's header; ``repo`` is the checkout (its settings files
-        are read); ``cli`` are the flags' settings (``None`` for a flag not given)."""
+        are read); ``cli`` are the flags' settings (``None`` for a flag not given).
+        ``listeners`` follow the trace from its header on (the command's progress display)."""
         self.environ = dict(os.environ if environ is None else environ)
         self.repo = repo
         settings: Settings | None = None
@@ -94,7 +98,9 @@ class Session:
             keep_work=bool(settings and settings.keep_work),
         )
         header = _header(command, repo, settings)
-        self.tracer = Tracer(self.out.trace, redactor=self.redactor, header=header)
+        self.tracer = Tracer(
+            self.out.trace, redactor=self.redactor, header=header, listeners=listeners
+        )
         # where the trace goes when the command ends, and how each sink took it then
         self.sinks = open_sinks(
             sinks, self.environ, RunPlace.find(self.environ, repo, self.tracer.run_id)

@@ -10,7 +10,7 @@ candidate. Units never reach the forge: they need no forge token.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,12 @@ from typing import Any
 from ciopt.config import load_settings
 from ciopt.errors import CioptError
 from ciopt.flows import Discoverer, Gathered, Session, gather_units, plan_units
-from ciopt.forges import Forge, Ignored, Person, Rules, fork_context, open_forge, screen_ask
+from ciopt.forges import Forge, Ignored, Person, fork_context, open_forge, screen_ask
 from ciopt.job.claim import Claim, Labels, ci_run, decide
 from ciopt.job.progress import Progress, UnitRow
-from ciopt.job.respond import Opener, Responder
+from ciopt.job.respond import Opener, Responder, rules_of
 from ciopt.plan import SPLIT, Plan, PlanThread, Unit
+from ciopt.trace import Listener
 from ciopt.verdict import Verdict
 
 __all__ = ["gather_on_forge", "plan_on_forge", "unit_rows"]
@@ -37,24 +38,21 @@ def plan_on_forge(
     discover: Discoverer | None = None,
     poll: int | None = None,
     opener: Opener = open_forge,
-) -> Plan:
+    listeners: Sequence[Listener] = (),
+) -> tuple[Plan, str]:
     """The plan of the event's request (or a poll's requests): each admitted as ``ciopt run``
     admits it (screened, authorized, claimed), then planned; the others are answered (a
-    refusal, a busy reply) and left out. The plan may have no unit: nothing to do."""
+    refusal, a busy reply) and left out. The plan may have no unit: nothing to do. Returns the
+    plan and the results line (once the session has closed)."""
     settings = load_settings(repo if repo.is_dir() else None, **flags)
     if fork_context(environ):
         raise CioptError(
             "a fork's pipeline has no secrets to plan with; a maintainer's /optimize runs it"
         )
     forge = opener(settings.forge, settings, environ)
-    rules = Rules(
-        label=settings.label,
-        phrase=settings.trigger_phrase,
-        allowed_bots=tuple(settings.allowed_bots),
-        me=forge.whoami(),
-    )
+    rules = rules_of(settings, forge)
     plans: list[Plan] = []
-    with Session("plan", repo, environ, **flags) as session:
+    with Session("plan", repo, environ, listeners=listeners, **flags) as session:
         run = ci_run(environ, session.tracer.run_id)
         for found in forge.asks(environ, rules, poll):
             ask = screen_ask(found, rules) if not isinstance(found, Ignored) else found
@@ -100,7 +98,7 @@ def plan_on_forge(
         if not merged.units:
             print("ciopt: nothing to do")
         session.out.write("plan.json", merged.to_json())
-    return merged
+    return merged, session.results_line()
 
 
 def gather_on_forge(
@@ -111,13 +109,15 @@ def gather_on_forge(
     units_dir: Path,
     *,
     opener: Opener = open_forge,
-) -> Gathered:
+    listeners: Sequence[Listener] = (),
+) -> tuple[Gathered, str]:
     """Publish what ``plan``'s units found, in the threads the plan claimed; each thread's
-    progress comment ends with every unit's state and the pull requests."""
+    progress comment ends with every unit's state and the pull requests. Returns what was
+    gathered and the results line (once the session has closed)."""
     settings = load_settings(repo if repo.is_dir() else None, **flags)
     forge = opener(settings.forge, settings, environ)
     me = forge.whoami()
-    with Session("gather", repo, environ, **flags) as session:
+    with Session("gather", repo, environ, listeners=listeners, **flags) as session:
         progresses: dict[str, Progress] = {}
         for ref in plan.threads:
             progress = _resume(forge, me, plan, ref, environ, settings.claim_expiry_minutes)
@@ -133,7 +133,7 @@ def gather_on_forge(
         for key, progress in progresses.items():
             _finish(forge, progress, key, gathered, labels)
         session.out.write_verdict(gathered_verdict(plan, gathered, session.tracer.run_id))
-    return gathered
+    return gathered, session.results_line()
 
 
 def unit_rows(units: list[Unit], gathered: Gathered | None = None) -> list[UnitRow]:

@@ -13,7 +13,7 @@ goes ahead only if the head fetched is that commit: a push after the request is 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from ciopt.job.progress import Progress
 from ciopt.job.targets import changed_targets
 from ciopt.report import render_text
 from ciopt.request import asked_keys, asked_sha
-from ciopt.trace import Redactor
+from ciopt.trace import Listener, Redactor
 from ciopt.verdict import Origin, Verdict
 
 __all__ = ["answer_requests"]
@@ -45,9 +45,11 @@ def answer_requests(
     *,
     poll: int | None = None,
     opener: Opener = open_forge,
+    listeners: Sequence[Listener] = (),
 ) -> int:
     """Answer the requests of the CI event in ``environ`` (or, with ``poll``, up to that many
     that the forge's API lists), in the checkout ``repo``, with the settings ``flags`` give.
+    ``listeners`` follow each request's session (the command's progress display).
 
     Exit code: 0 when every request was answered (refusals included), 1 when one failed.
     """
@@ -62,12 +64,7 @@ def answer_requests(
         missing = [str(exc)]
     if fork and missing:
         return _explain_fork(fork, missing, environ)
-    rules = Rules(
-        label=settings.label,
-        phrase=settings.trigger_phrase,
-        allowed_bots=tuple(settings.allowed_bots),
-        me=forge.whoami(),
-    )
+    rules = rules_of(settings, forge)
     asks: list[Ask] = []
     for found in forge.asks(environ, rules, poll):
         kept = screen_ask(found, rules) if isinstance(found, Ask) else found
@@ -81,7 +78,9 @@ def answer_requests(
     codes = []
     for ask in asks:
         out = settings.out / ask.thread.key if len(asks) > 1 and ask.thread else settings.out
-        responder = Responder(ask, forge=forge, rules=rules, settings=settings, environ=environ)
+        responder = Responder(
+            ask, forge=forge, rules=rules, settings=settings, environ=environ, listeners=listeners
+        )
         try:
             codes.append(responder.answer(repo, {**flags, "out": out}))
         except CioptError as exc:
@@ -97,6 +96,16 @@ def answer_requests(
     return max(codes)
 
 
+def rules_of(settings: Settings, forge: Forge) -> Rules:
+    """What counts as a request on ``forge``, and who ciopt is there."""
+    return Rules(
+        label=settings.label,
+        phrase=settings.trigger_phrase,
+        allowed_bots=tuple(settings.allowed_bots),
+        me=forge.whoami(),
+    )
+
+
 class Responder:
     """One request, answered in one session: authorized, claimed, run, reported."""
 
@@ -108,8 +117,10 @@ class Responder:
         rules: Rules,
         settings: Settings,
         environ: Mapping[str, str],
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self.ask = ask
+        self.listeners = listeners
         self.forge = forge
         self.rules = rules
         self.settings = settings
@@ -130,7 +141,7 @@ class Responder:
         self.progress: Progress | None = None
 
     def answer(self, repo: Path, flags: dict[str, Any]) -> int:
-        with Session("run", repo, self.environ, **flags) as session:
+        with Session("run", repo, self.environ, listeners=self.listeners, **flags) as session:
             if not self.admit(session):
                 return 0
             try:

@@ -8,7 +8,7 @@ It writes ``<out>/eval.json`` (``EvalSummary``), ``<out>/eval.md``, and each tas
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -24,6 +24,7 @@ from ciopt.learn.report import render_markdown
 from ciopt.learn.results import EvalSummary, TaskResult, totals
 from ciopt.learn.reward import METRIC_VERSION, with_reference
 from ciopt.learn.run import run_task, scored
+from ciopt.trace import Listener
 from ciopt.verify import default_cache_dir
 
 __all__ = ["default_models", "evaluate", "resolve_policy"]
@@ -38,6 +39,7 @@ def evaluate(
     environ: Mapping[str, str],
     progress: Callable[[str], None],
     models: Callable[[Task], Callable[[Settings], Mapping[str, Model]]] | None = None,
+    listeners: Sequence[Listener] = (),
 ) -> EvalSummary:
     """Each task of ``suite`` run with ``policy`` (None: the built-in prompts) promoted in its
     repository, or its result read from the cache; the summary, also written to ``out``.
@@ -45,6 +47,7 @@ def evaluate(
     ``models`` gives a task's models factory (``optimize_request``'s ``models``); by default
     ``options.model`` opens them (``reference`` and ``trap``: the task's own replies). A task
     whose run fails is a result with reward 0 and its error line; the eval goes on.
+    ``listeners`` follow each task's run (its session's trace).
     """
     _check(policy)
     factory = models or default_models(options.model)
@@ -69,7 +72,13 @@ def evaluate(
             result = result.model_copy(update=update)
         else:
             result = run_task(
-                task, policy, options, out=out / task.name, environ=environ, models=factory
+                task,
+                policy,
+                options,
+                out=out / task.name,
+                environ=environ,
+                models=factory,
+                listeners=listeners,
             )
             cache.put(key, result)
         progress(f"{where}: {_ended(result)}")

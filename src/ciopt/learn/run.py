@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ciopt.learn.corpus import Task, commit_all, materialize
 from ciopt.learn.options import EvalOptions
 from ciopt.learn.results import TaskResult
 from ciopt.learn.reward import Signals, reward, signals_of, stage
-from ciopt.trace import Redactor, read_trace
+from ciopt.trace import Listener, Redactor, read_trace
 from ciopt.verdict import Verdict
 
 __all__ = ["pin_policy", "run_task", "scored"]
@@ -35,8 +35,10 @@ def run_task(
     out: Path,
     environ: Mapping[str, str],
     models: Callable[[Task], Callable[[Settings], Mapping[str, Model]]],
+    listeners: Sequence[Listener] = (),
 ) -> TaskResult:
-    """``task`` run once into ``out``; a run that fails is a result with its ``error`` line."""
+    """``task`` run once into ``out``; a run that fails is a result with its ``error`` line.
+    ``listeners`` follow the run's trace."""
     start = time.monotonic()
     failed: str | None = None
     for stale in ("verdict.json", "trace.jsonl"):  # an earlier eval's, never read as this one's
@@ -47,7 +49,8 @@ def run_task(
             repo = materialize(task, Path(tmp) / task.name)
             if policy is not None:
                 pin_policy(repo, policy)
-            with Session("run", repo, environ, **options.session_flags(out)) as session:
+            flags = options.session_flags(out)
+            with Session("run", repo, environ, listeners=listeners, **flags) as session:
                 optimize_request(
                     session, lambda: task.request(options.candidates), repo, models=opened
                 )

@@ -7,12 +7,21 @@ benchmarks' log ratios (the log of their geometric mean).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ciopt.measure import stats
 
-__all__ = ["OVERALL", "BenchmarkResult", "Samples", "analyse", "is_primary", "mean_logs"]
+__all__ = [
+    "OVERALL",
+    "BenchmarkResult",
+    "Samples",
+    "analyse",
+    "is_primary",
+    "mean_logs",
+    "round_ratio",
+]
 
 OVERALL = "*"  # the key of the overall (geometric mean) in noise floors
 
@@ -92,6 +101,18 @@ def analyse(
     if len(named) == 1:
         overall = _with_medians(overall, samples)
     return results, overall
+
+
+def round_ratio(
+    base: Mapping[str, float], head: Mapping[str, float], primary: Sequence[str] = ()
+) -> float | None:
+    """One round's head/base ratio as the overall verdict sees it: the primary benchmarks' (or,
+    when none is named, every benchmark's) geometric mean. None when no benchmark can say."""
+    both = sorted(n for n in head if base.get(n, 0) > 0 and head[n] > 0)
+    named = [n for n in both if is_primary(n, primary)] or both
+    if not named:
+        return None
+    return math.exp(sum(math.log(head[n] / base[n]) for n in named) / len(named))
 
 
 def mean_logs(series: Sequence[Sequence[float]]) -> list[float]:

@@ -31,7 +31,7 @@ from ciopt.budget import Ledger
 from ciopt.client import Client
 from ciopt.errors import BudgetExhausted
 from ciopt.measure import machine
-from ciopt.measure.analysis import BenchmarkResult, Samples, analyse
+from ciopt.measure.analysis import BenchmarkResult, Samples, analyse, round_ratio
 from ciopt.measure.bench import (
     CPU_TIMER,
     BenchOptions,
@@ -100,12 +100,15 @@ def run_experiment(
     *,
     ledger: Ledger,
     bench_dir: Path,
-    on_round: Callable[[int, dict[str, float]], None] | None = None,
+    on_round: Callable[[int, dict[str, float], float | None], None] | None = None,
+    on_look: Callable[[Look], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     names: Mapping[str, str] = WHO,
 ) -> Comparison:
     """``names``: what errors and warnings call each side (``WHO``; an A/A calibration's head is
-    the baseline too)."""
+    the baseline too). ``on_round``: called after each round with its index, every median
+    (``side:benchmark``) and the round's ratio as the overall verdict sees it. ``on_look``: called
+    with each look as it is made (the interval so far), before the experiment stops on it."""
     rng = random.Random(design.seed)  # noqa: S311 - experiment design, not cryptography
     roots = {"base": base_root, "head": head_root}
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
@@ -134,7 +137,9 @@ def run_experiment(
                     figures.setdefault(names[side], {}).setdefault(name, []).append(figure)
             if on_round is not None:
                 on_round(
-                    index, {f"{s}:{k}": v for s, r in runs.items() for k, v in r.medians.items()}
+                    index,
+                    {f"{s}:{k}": v for s, r in runs.items() for k, v in r.medians.items()},
+                    round_ratio(runs["base"].medians, runs["head"].medians, design.primary),
                 )
         n = _rounds(samples)
         elapsed = clock() - start
@@ -157,8 +162,17 @@ def run_experiment(
         )
         spent += alpha
         looks.append(
-            Look(fraction=round(fraction, 3), rounds=n, alpha=alpha, verdict=overall.verdict)
+            Look(
+                fraction=round(fraction, 3),
+                rounds=n,
+                alpha=alpha,
+                verdict=overall.verdict,
+                ratio=overall.ratio,
+                ci=overall.ci,
+            )
         )
+        if on_look is not None:
+            on_look(looks[-1])
         if overall.verdict != "inconclusive" or final:
             stopped_by = "decided" if overall.verdict != "inconclusive" else limit
             if stopped_by is None:

@@ -52,13 +52,15 @@ def measure_sides(
                 design,
                 ledger=ledger,
                 bench_dir=bench_dir,
-                on_round=lambda i, m: tracer.event("measure.round", round=i, medians=m),
+                on_round=lambda i, m, r: tracer.event("measure.round", round=i, medians=m, ratio=r),
+                on_look=lambda look: tracer.event("measure.look", **look.model_dump(mode="json")),
                 names=names,
             )
         sp.set(
             verdict=comparison.verdict,
             ratio=comparison.overall.ratio,
             ci=list(comparison.overall.ci),
+            min_effect=comparison.overall.min_effect,
             stopped_by=comparison.stopped_by,
             looks=[look.model_dump() for look in comparison.looks],
             warnings=comparison.warnings,

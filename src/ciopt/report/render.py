@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 
 from ciopt.measure import Calibration
+from ciopt.report.charts import mermaid_bars
 from ciopt.templating import code, environment
 from ciopt.verdict import BenchmarkVerdict, Discovery, Verdict
 
@@ -31,6 +32,7 @@ def _env() -> jinja2.Environment:
         speedup=_speedup,
         amount=_amount,
         share=_share,
+        bars_chart=mermaid_bars,
     )
     return env
 

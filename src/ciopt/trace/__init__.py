@@ -28,11 +28,12 @@ from ciopt.trace.sinks import (
     secret_variables,
 )
 from ciopt.trace.summary import summarize
-from ciopt.trace.tracer import Span, Tracer
+from ciopt.trace.tracer import Listener, Span, Tracer
 
 __all__ = [
     "SECRET_NAME",
     "Delivery",
+    "Listener",
     "Pruned",
     "Redactor",
     "RunPlace",

@@ -1,7 +1,8 @@
 """``trace.html``: a run's trace as one self-contained page (inline CSS, no external references).
 
 Everything shown is escaped (jinja2 autoescape); prompts and responses appear only when the run
-captured content (``content_capture=full``), otherwise their hashes and sizes.
+captured content (``content_capture=full``), otherwise their hashes and sizes. The figures (each
+measurement's rounds and looks, the budget) are inline SVG drawn from ``charts``' geometry.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ciopt.templating import environment
+from ciopt.trace.charts import budget_chart, rounds_chart
 from ciopt.trace.read import Predict, SpanView, TraceFile
 from ciopt.trace.summary import dur, num, short
 
@@ -54,7 +56,11 @@ def render_html(trace: TraceFile) -> str:
     env = environment("ciopt.trace", html=True)
     env.globals.update(dur=dur, num=num, amount=amount, short=short, brief=brief, facts=call_facts)
     return env.get_template("trace.html.j2").render(
-        t=trace, bars=timeline(trace), events=events(trace)
+        t=trace,
+        bars=timeline(trace),
+        events=events(trace),
+        charts=[rounds_chart(m) for m in trace.measures if m.rounds or m.looks],
+        budget_bars=budget_chart(trace.budget),
     )
 
 

@@ -7,6 +7,7 @@ older traces lack attributes that newer ones carry. Nothing here raises on a mis
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -20,6 +21,8 @@ __all__ = [
     "Block",
     "BudgetRow",
     "Candidate",
+    "LookView",
+    "MeasureView",
     "Predict",
     "SpanView",
     "TraceFile",
@@ -62,6 +65,39 @@ class Candidate:
     reason: str
     ratio: float | None
     span: SpanView
+
+
+@dataclass(frozen=True)
+class LookView:
+    """One look at a measurement: after ``rounds`` rounds, the ratio and its interval then
+    (absent from traces older than the looks' intervals, but for the last look)."""
+
+    rounds: int
+    alpha: float | None
+    verdict: str
+    ratio: float | None
+    ci: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    """A ``measure`` span: its per-round ratios (``measure.round`` events), looks and band."""
+
+    span: SpanView
+    rounds: list[float | None]  # each round's head/base ratio, in order; None: not known
+    looks: list[LookView]
+    min_effect: float | None  # the overall verdict's (asked, or the noise floor if larger)
+
+    @property
+    def label(self) -> str:
+        number = self.span.attrs.get("candidate")
+        if number is not None:
+            return f"candidate {number}"
+        return "the baseline against itself" if self.span.attrs.get("calibration") else "head"
+
+    @property
+    def verdict(self) -> str:
+        return str(self.span.attrs.get("verdict") or self.span.status)
 
 
 @dataclass(frozen=True)
@@ -279,6 +315,30 @@ class TraceFile:
         return rows
 
     @property
+    def measures(self) -> list[MeasureView]:
+        """Each ``measure`` span with the rounds recorded inside it, in start order."""
+        inside: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for e in self.events:
+            key = (str(e.get("name")), str(e.get("parent_id") or ""))
+            inside.setdefault(key, []).append(_dict(e.get("attrs")))
+        rows = []
+        for s in self.spans:
+            if s.name != "measure":
+                continue
+            ratios = [_round_ratio(a) for a in inside.get(("measure.round", s.span_id), [])]
+            # the span's looks when it ended, else each ``measure.look`` as it was made
+            made = _list(s.attrs.get("looks")) or inside.get(("measure.look", s.span_id), [])
+            looks = [_look(_dict(x)) for x in made]
+            if looks and looks[-1].ci is None:  # an older trace: the span's interval is the last
+                ci = _pair(s.attrs.get("ci"))
+                ratio = _number(s.attrs.get("ratio"))
+                looks[-1] = LookView(
+                    looks[-1].rounds, looks[-1].alpha, looks[-1].verdict, ratio, ci
+                )
+            rows.append(MeasureView(s, ratios, looks, _number(s.attrs.get("min_effect"))))
+        return rows
+
+    @property
     def predicts(self) -> list[Predict]:
         rows = []
         for s in self.spans:
@@ -367,6 +427,41 @@ def _offset(record: Record, t0: datetime | None) -> float:
         return max((when - t0).total_seconds(), 0.0) if when and t0 else 0.0
     except TypeError:  # one time with a zone, one without
         return 0.0
+
+
+def _round_ratio(attrs: dict[str, Any]) -> float | None:
+    """A round's ratio: recorded, or (older traces) the geometric mean of its medians' ratios."""
+    given = _number(attrs.get("ratio"))
+    if given is not None:
+        return given
+    medians = _dict(attrs.get("medians"))
+    logs = []
+    for key, head in medians.items():
+        side, _, name = str(key).partition(":")
+        base = _number(medians.get(f"base:{name}"))
+        head_s = _number(head)
+        if side == "head" and base and head_s and base > 0 and head_s > 0:
+            logs.append(math.log(head_s / base))
+    return math.exp(sum(logs) / len(logs)) if logs else None
+
+
+def _look(attrs: dict[str, Any]) -> LookView:
+    rounds = _number(attrs.get("rounds"))
+    return LookView(
+        int(rounds or 0),
+        _number(attrs.get("alpha")),
+        str(attrs.get("verdict") or "?"),
+        _number(attrs.get("ratio")),
+        _pair(attrs.get("ci")),
+    )
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    items = _list(value)
+    if len(items) != 2:
+        return None
+    low, high = _number(items[0]), _number(items[1])
+    return (low, high) if low is not None and high is not None else None
 
 
 def _dict(value: Any) -> dict[str, Any]:

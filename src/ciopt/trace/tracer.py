@@ -7,7 +7,7 @@ import os
 import secrets
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,9 +15,12 @@ from typing import IO, Any
 
 from ciopt.trace.redact import Redactor
 
-__all__ = ["Span", "Tracer"]
+__all__ = ["Listener", "Span", "Tracer"]
 
 SCHEMA = "ciopt.trace/1"
+
+# follows the run: called with each record as written (redacted), the header first
+Listener = Callable[[dict[str, Any]], None]
 
 
 class Span:
@@ -47,6 +50,7 @@ class Tracer:
         budget: Callable[[], dict[str, Any]] | None = None,
         run_id: str | None = None,
         header: dict[str, Any] | None = None,
+        listeners: Sequence[Listener] = (),
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -59,8 +63,9 @@ class Tracer:
         self.bytes_written = 0
         # called with the size of each line written (the budget's output_bytes)
         self.on_write: Callable[[int], None] | None = None
-        # called with each record as written (redacted): e.g. the progress comment follows spans
-        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        # called with each record as written (redacted): e.g. the progress comment follows spans;
+        # ``listeners`` given here see the header too (a command's progress display)
+        self.listeners: list[Listener] = list(listeners)
         self._file: IO[str] = path.open("a", encoding="utf-8")
         self._write({"type": "header", "schema": SCHEMA, **(header or {})})
 

@@ -9,6 +9,7 @@ start while other tests run. Without the binaries a test is skipped, or failed u
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-import requests
 
 from tests.helpers import REQUIRE_TOOLS, ROOT
 
@@ -94,15 +94,25 @@ class Store:
             if self._process.poll() is not None or time.monotonic() > deadline:
                 said = self.log.read_text(errors="replace")[-3000:] if self.log else ""
                 pytest.fail(f"{self.name} did not start ({self._process.returncode}):\n{said}")
-            try:
-                answer = requests.get(self.url + self.health, timeout=2)
-            except requests.ConnectionError:
-                answer = None
-            if answer is not None and answer.status_code == 200:
+            if self.get(self.health, timeout=2)[0] == 200:
                 self.ready_after_s = time.monotonic() - self.started_at
             else:
                 time.sleep(0.25)
         return self
+
+    def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
+        """``GET path`` on the store over a plain socket (``http.client``): no proxy from the
+        environment and no HTTP mock of the test process (``responses`` patches ``requests``)
+        stands between the tests and the store. Status 0: no answer."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            return answer.status, answer.read()
+        except OSError:
+            return 0, b""
+        finally:
+            connection.close()
 
     def stop(self) -> None:
         if self._process is not None:

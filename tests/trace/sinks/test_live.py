@@ -15,6 +15,7 @@ import json
 import secrets
 import string
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,10 +25,10 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
-import requests
 
 from ciopt.cli import main
 from tests.helpers import REQUEST, git, make_repo, parse_otlp, winner_script
+from tests.helpers.display import without_progress
 from tests.trace.sinks.stores import Store, closed_port
 
 BUCKET = "ciopt-traces"
@@ -165,7 +166,7 @@ def test_a_failing_sink_is_one_line_and_changes_nothing_else(sent: Sent) -> None
     moto = f"s3://{BUCKET}/{sent.prefix} at {sent.moto.url}"
     otlp_down = f"http://127.0.0.1:{sent.closed}/v1/traces"
     s3_down = f"s3://{BUCKET}/{sent.prefix} at http://127.0.0.1:{sent.closed}"
-    assert sent.stderr.splitlines() == [
+    assert without_progress(sent.stderr).splitlines() == [
         f"ciopt: trace sink otlp ({otlp_down}) failed: [Errno 111] Connection refused "
         f"(retried within 1 s); the trace is still in {sent.out}/",
         f"ciopt: trace sink s3 ({s3_down}) failed: Could not connect to the endpoint URL: "
@@ -202,11 +203,10 @@ def _phoenix_spans(phoenix: Store, trace_id: str, count: int) -> list[dict[str, 
             params: dict[str, Any] = {"trace_id": trace_id, "limit": 1000}
             if cursor:
                 params["cursor"] = cursor
-            answer = requests.get(
-                f"{phoenix.url}/v1/projects/default/spans", params=params, timeout=10
-            )
-            answer.raise_for_status()
-            body = answer.json()
+            query = urllib.parse.urlencode(params)
+            status, data = phoenix.get(f"/v1/projects/default/spans?{query}")
+            assert status == 200, f"Phoenix answered {status}: {data[:300]!r}"
+            body = json.loads(data)
             found += body["data"]
             cursor = body.get("next_cursor")
             if not cursor:
