@@ -1,8 +1,10 @@
 """The live trace stores, one of each per test session (``stores.py``).
 
-Phoenix takes ~25 s to start, so it is started as soon as the collected tests are known to need
-it (``pytest_collection_finish``), and runs while the tests before them do; the fixture waits
-for its health check. Both stop when the session ends.
+Each is started when the first test needs it, and the fixture waits for its health check
+(Phoenix takes ~25 s). Started earlier, when the tests were collected, a Phoenix that had
+started (its log said so) did not answer its health check fifteen minutes of other tests later
+in full runs, though it did in every run of these tests alone; started late it is as in those.
+Both stop when the session ends.
 """
 
 from __future__ import annotations
@@ -37,12 +39,6 @@ class _Live:
 
 
 _LIVE = _Live()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    for name in ("phoenix", "moto"):
-        if any(f"{name}_store" in getattr(item, "fixturenames", ()) for item in session.items):
-            _LIVE.get(name).start()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

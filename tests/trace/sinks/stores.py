@@ -56,6 +56,7 @@ class Store:
     _log_file: IO[bytes] | None = None
     started_at: float = 0.0
     ready_after_s: float | None = None  # seconds from start to healthy, measured
+    unanswered: str = ""  # why the last health check got no answer
 
     @property
     def url(self) -> str:
@@ -78,6 +79,7 @@ class Store:
             self._process = subprocess.Popen(
                 self.argv,
                 env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self.env},
+                stdin=subprocess.DEVNULL,
                 stdout=self._log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -93,7 +95,10 @@ class Store:
         while self.ready_after_s is None:
             if self._process.poll() is not None or time.monotonic() > deadline:
                 said = self.log.read_text(errors="replace")[-3000:] if self.log else ""
-                pytest.fail(f"{self.name} did not start ({self._process.returncode}):\n{said}")
+                pytest.fail(
+                    f"{self.name} did not start ({self._process.returncode}; the health check's "
+                    f"last error: {self.unanswered or 'none'}):\n{said}"
+                )
             if self.get(self.health, timeout=2)[0] == 200:
                 self.ready_after_s = time.monotonic() - self.started_at
             else:
@@ -109,7 +114,8 @@ class Store:
             connection.request("GET", path)
             answer = connection.getresponse()
             return answer.status, answer.read()
-        except OSError:
+        except OSError as exc:
+            self.unanswered = f"{type(exc).__name__}: {exc}"
             return 0, b""
         finally:
             connection.close()
@@ -146,6 +152,9 @@ def phoenix(work: Path) -> Store:
             "PHOENIX_GRPC_PORT": str(free_port()),
             "PHOENIX_TELEMETRY_ENABLED": "false",
             "PHOENIX_ALLOW_EXTERNAL_RESOURCES": "false",
+            "PHOENIX_DISABLE_AGENT_ASSISTANT": "true",  # nothing the tests use
+            "PHOENIX_AGENTS_DISABLE_BASH": "true",
+            "PHOENIX_AGENTS_DISABLE_WEB_ACCESS": "true",
         },
         log=work / "phoenix.log",
     )
